@@ -5,12 +5,12 @@
 # %% auto #0
 __all__ = ['causal_mask', 'Head', 'MultiHeadAttention', 'KVCache', 'Attention', 'copy_attention_weights']
 
-# %% ../nbs/02_attention.ipynb #d50a023d
+# %% ../nbs/02_attention.ipynb #aec50901
 import torch
 from torch import nn
 import torch.nn.functional as F
 
-# %% ../nbs/02_attention.ipynb #aa3eb482
+# %% ../nbs/02_attention.ipynb #da83dab0
 def causal_mask(n_queries:int, # Number of query positions (the newest ones)
                 n_keys:int, # Number of key positions; the queries are the last `n_queries` of them
                 device=None, # Device of the mask
@@ -19,7 +19,7 @@ def causal_mask(n_queries:int, # Number of query positions (the newest ones)
     offset = n_keys - n_queries
     return torch.ones(n_queries, n_keys, dtype=torch.bool, device=device).tril(diagonal=offset)
 
-# %% ../nbs/02_attention.ipynb #5210879d
+# %% ../nbs/02_attention.ipynb #d41973e1
 class Head(nn.Module):
     "One head of self-attention, written out step by step."
     def __init__(self,
@@ -51,7 +51,7 @@ class Head(nn.Module):
         out = weights @ v                                              # (B, T, head_size)
         return (out, weights) if return_weights else out
 
-# %% ../nbs/02_attention.ipynb #fad862f6
+# %% ../nbs/02_attention.ipynb #38c6ca77
 class MultiHeadAttention(nn.Module):
     "Multi-head self-attention that runs its `Head`s one at a time (the teaching version)."
     def __init__(self,
@@ -77,7 +77,7 @@ class MultiHeadAttention(nn.Module):
         out = torch.cat([head(x, key_padding_mask) for head in self.heads], dim=-1)
         return self.dropout(self.proj(out))
 
-# %% ../nbs/02_attention.ipynb #be0abf52
+# %% ../nbs/02_attention.ipynb #6a06baf5
 class KVCache:
     "Keys and values of the positions seen so far by one attention layer, allocated for `max_len` positions on first use."
     def __init__(self,
@@ -100,7 +100,7 @@ class KVCache:
         self.len = end
         return self.k[:, :, :end], self.v[:, :, :end]
 
-# %% ../nbs/02_attention.ipynb #c4876c67
+# %% ../nbs/02_attention.ipynb #bdbc92be
 class Attention(nn.Module):
     "Multi-head self-attention with one fused QKV projection, `scaled_dot_product_attention` and an optional KV cache."
     def __init__(self,
@@ -139,7 +139,7 @@ class Attention(nn.Module):
                                            scale=self.head_size ** -0.5)
         return self.dropout(self.proj(y.transpose(1, 2).reshape(B, T, C)))
 
-# %% ../nbs/02_attention.ipynb #1c9e976b
+# %% ../nbs/02_attention.ipynb #c378a4b4
 def _fused_qkv(mha:MultiHeadAttention): # Per-head weights (or their gradients) stacked like `Attention.qkv.weight`
     return torch.cat([torch.cat([getattr(h, name).weight for h in mha.heads]) for name in ('query', 'key', 'value')])
 

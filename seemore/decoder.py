@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['DecoderLanguageModel', 'sample_next']
 
-# %% ../nbs/05_decoder.ipynb #3d2c3183
+# %% ../nbs/05_decoder.ipynb #e82c64f2
 import torch
 from torch import nn
 import torch.nn.functional as F
@@ -13,7 +13,7 @@ from fastcore.basics import patch
 from .attention import KVCache
 from .vit import Block
 
-# %% ../nbs/05_decoder.ipynb #3206f88e
+# %% ../nbs/05_decoder.ipynb #cf896dc3
 class DecoderLanguageModel(nn.Module):
     "GPT-style causal decoder over characters, with optional visual tokens prepended to the text."
     def __init__(self,
@@ -57,7 +57,7 @@ class DecoderLanguageModel(nn.Module):
         loss = F.cross_entropy(logits.flatten(0, 1).float(), targets.flatten(), ignore_index=self.pad_id)
         return logits, loss
 
-# %% ../nbs/05_decoder.ipynb #87fb9d27
+# %% ../nbs/05_decoder.ipynb #54eb6188
 def sample_next(logits:torch.Tensor, # Scores for the next token, (B, vocab_size)
                 temperature:float=0.0, # 0 picks the most likely token (greedy); higher values sample more freely
                 top_k:int=None, # Sample only among the `top_k` most likely tokens
@@ -71,7 +71,7 @@ def sample_next(logits:torch.Tensor, # Scores for the next token, (B, vocab_size
         logits = logits.masked_fill(logits < kth, float('-inf'))
     return torch.multinomial(F.softmax(logits, dim=-1), 1, generator=generator).squeeze(-1)
 
-# %% ../nbs/05_decoder.ipynb #4c9f0d91
+# %% ../nbs/05_decoder.ipynb #841384d6
 @patch
 @torch.no_grad()
 def generate(self:DecoderLanguageModel,

@@ -5,12 +5,12 @@
 # %% auto #0
 __all__ = ['CLIP_MEAN', 'CLIP_STD', 'to_rgb', 'image_to_tensor', 'tensor_to_image', 'PatchEmbeddings']
 
-# %% ../nbs/01_patches.ipynb #1fac6421
+# %% ../nbs/01_patches.ipynb #1da380a8
 import torch
 from torch import nn
 from PIL import Image, ImageOps
 
-# %% ../nbs/01_patches.ipynb #6c43927c
+# %% ../nbs/01_patches.ipynb #1153b601
 def to_rgb(img:Image.Image, # A PIL image in any mode
            background:tuple=(255, 255, 255), # Colour that transparent areas are composited on
           ) -> Image.Image:
@@ -29,7 +29,7 @@ def to_rgb(img:Image.Image, # A PIL image in any mode
         return Image.alpha_composite(canvas, img).convert('RGB')
     return img.convert('RGB')
 
-# %% ../nbs/01_patches.ipynb #795d127a
+# %% ../nbs/01_patches.ipynb #3bbe7e89
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
 CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
 
@@ -49,7 +49,7 @@ def tensor_to_image(x:torch.Tensor, # A (3, H, W) tensor made by `image_to_tenso
     x = (x.clamp(0, 1) * 255).round().to(torch.uint8).permute(1, 2, 0).contiguous()
     return Image.frombytes('RGB', (x.shape[1], x.shape[0]), bytes(x.flatten().tolist()))
 
-# %% ../nbs/01_patches.ipynb #b3d9da4e
+# %% ../nbs/01_patches.ipynb #59896347
 class PatchEmbeddings(nn.Module):
     "Cut images into non-overlapping square patches and project each to `embed_dim`."
     def __init__(self,

@@ -5,11 +5,11 @@
 # %% auto #0
 __all__ = ['MultiModalProjector']
 
-# %% ../nbs/04_projector.ipynb #620e6407
+# %% ../nbs/04_projector.ipynb #35f26051
 import torch
 from torch import nn
 
-# %% ../nbs/04_projector.ipynb #87844b84
+# %% ../nbs/04_projector.ipynb #c7dc0806
 class MultiModalProjector(nn.Module):
     "MLP from image-feature width to decoder width: Linear → GELU → Linear → Dropout, applied to each feature."
     def __init__(self,

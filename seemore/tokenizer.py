@@ -5,12 +5,12 @@
 # %% auto #0
 __all__ = ['SPECIAL_TOKENS', 'CharTokenizer']
 
-# %% ../nbs/00_tokenizer.ipynb #dceb8e19
+# %% ../nbs/00_tokenizer.ipynb #045af232
 import json
 from pathlib import Path
 from fastcore.basics import patch
 
-# %% ../nbs/00_tokenizer.ipynb #eaa10e55
+# %% ../nbs/00_tokenizer.ipynb #10bb90b6
 SPECIAL_TOKENS = ('<pad>', '<bos>', '<eos>', '<unk>')
 
 class CharTokenizer:
@@ -40,7 +40,7 @@ class CharTokenizer:
     def __repr__(self): return f'CharTokenizer(vocab_size={self.vocab_size}, chars={self.chars!r})'
     def __eq__(self, other): return isinstance(other, CharTokenizer) and self.chars == other.chars
 
-# %% ../nbs/00_tokenizer.ipynb #1a5ca5f4
+# %% ../nbs/00_tokenizer.ipynb #6c1b7ad2
 @patch
 def encode(self:CharTokenizer,
            text:str, # The string to encode
@@ -65,7 +65,7 @@ def decode(self:CharTokenizer,
         out.append(self.itos[i])
     return ''.join(out)
 
-# %% ../nbs/00_tokenizer.ipynb #b48ac5ee
+# %% ../nbs/00_tokenizer.ipynb #74dc3860
 @patch
 def save(self:CharTokenizer,
          path, # File to write (JSON)

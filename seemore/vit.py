@@ -5,13 +5,13 @@
 # %% auto #0
 __all__ = ['MLP', 'Block', 'ViT']
 
-# %% ../nbs/03_vit.ipynb #584d13bf
+# %% ../nbs/03_vit.ipynb #df09487d
 import torch
 from torch import nn
 from .patches import PatchEmbeddings
 from .attention import Attention, MultiHeadAttention
 
-# %% ../nbs/03_vit.ipynb #286270bb
+# %% ../nbs/03_vit.ipynb #c9eea184
 class MLP(nn.Module):
     "Position-wise feed-forward network: Linear → GELU → Linear → Dropout."
     def __init__(self,
@@ -25,7 +25,7 @@ class MLP(nn.Module):
 
     def forward(self, x:torch.Tensor) -> torch.Tensor: return self.net(x)
 
-# %% ../nbs/03_vit.ipynb #a22b20af
+# %% ../nbs/03_vit.ipynb #14927f6d
 class Block(nn.Module):
     "Pre-LayerNorm transformer block: `x + attn(ln1(x))`, then `x + mlp(ln2(x))`."
     def __init__(self,
@@ -53,7 +53,7 @@ class Block(nn.Module):
         x = x + self.attn(self.ln1(x), key_padding_mask=key_padding_mask, kv_cache=kv_cache)
         return x + self.mlp(self.ln2(x))
 
-# %% ../nbs/03_vit.ipynb #db845417
+# %% ../nbs/03_vit.ipynb #abf12373
 class ViT(nn.Module):
     "Vision Transformer: patch embeddings + CLS token + learned positions → pre-LN blocks → LayerNorm."
     def __init__(self,

@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['MODEL_FORMAT', 'VLMConfig', 'VisionLanguageModel', 'count_parameters']
 
-# %% ../nbs/06_vlm.ipynb #c4f5bf29
+# %% ../nbs/06_vlm.ipynb #81a29d72
 import json
 from dataclasses import dataclass, asdict, fields, replace
 from pathlib import Path
@@ -21,7 +21,7 @@ from .vit import ViT
 from .projector import MultiModalProjector
 from .decoder import DecoderLanguageModel
 
-# %% ../nbs/06_vlm.ipynb #834f5b86
+# %% ../nbs/06_vlm.ipynb #2e80c808
 @dataclass
 class VLMConfig:
     "Every size of a `VisionLanguageModel`. The defaults are the original seemore's."
@@ -60,7 +60,7 @@ class VLMConfig:
         if unknown: raise ValueError(f'unknown VLMConfig settings: {sorted(unknown)} (saved by a newer seemore?)')
         return cls(**d)
 
-# %% ../nbs/06_vlm.ipynb #e31b3ec4
+# %% ../nbs/06_vlm.ipynb #636a7131
 class VisionLanguageModel(nn.Module):
     "Image encoder (`ViT`) → `MultiModalProjector` → `DecoderLanguageModel` that writes captions."
     def __init__(self,
@@ -94,13 +94,13 @@ class VisionLanguageModel(nn.Module):
     @property
     def device(self) -> torch.device: return self.decoder.lm_head.weight.device
 
-# %% ../nbs/06_vlm.ipynb #5a966afc
+# %% ../nbs/06_vlm.ipynb #016a1b49
 def count_parameters(module:nn.Module, # Any module
                     ) -> int:
     "Number of parameters of `module`."
     return sum(p.numel() for p in module.parameters())
 
-# %% ../nbs/06_vlm.ipynb #e670eec9
+# %% ../nbs/06_vlm.ipynb #29575538
 @patch
 @torch.no_grad()
 def generate(self:VisionLanguageModel,
@@ -136,7 +136,7 @@ def caption(self:VisionLanguageModel,
     finally:
         self.train(was_training)
 
-# %% ../nbs/06_vlm.ipynb #65b7fd6a
+# %% ../nbs/06_vlm.ipynb #664565d9
 MODEL_FORMAT = 'seemore-vlm'
 
 @patch
@@ -167,7 +167,7 @@ def load(cls:VisionLanguageModel,
     except RuntimeError as e: raise ValueError(f'weights in {directory} do not match its config.json: {e}') from None
     return model.to(device).eval()
 
-# %% ../nbs/06_vlm.ipynb #221e16f2
+# %% ../nbs/06_vlm.ipynb #aee0004e
 @patch
 def with_attention(self:VisionLanguageModel,
                    attention:str, # 'fast' or 'teaching'

@@ -1,0 +1,151 @@
+"""Check the site that tools/docs.py built in `_docs/`: `python tools/check_docs.py` (exit 1 on any problem).
+
+Static checks of every page:
+- every notebook in nbs/ (not `_`-prefixed) has a page;
+- every internal link, `#fragment` and image resolves;
+- every API page (a notebook with `#| export` cells) shows show_doc blocks: heading, source link, signature;
+- no page loads an external asset (script/link/img/iframe/... src or href, CSS url() to http(s));
+  plain <a href> links to other sites are fine.
+Then a real headless Chromium (Debian's `chromium`, driven by Playwright) loads the home page, the first API page and
+a page with maths, and a search, from `python -m http.server` on 127.0.0.1: title, navigation in sidebar.yml's order,
+images loaded, maths typeset by the local MathJax, search results, screenshot not blank; any request leaving
+127.0.0.1 is blocked and fails the check.
+Screenshots are kept in `_docs/_screenshots/`.
+"""
+import os, re, socket, subprocess, sys, time, urllib.request
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT/'tools'))
+from docs import page_name, sidebar
+
+DOCS, NBS, SHOTS = ROOT/'_docs', ROOT/'nbs', ROOT/'_docs/_screenshots'
+CHROMIUM = os.environ.get('CHROMIUM', '/usr/bin/chromium')
+ASSET_TAGS = {'script', 'link', 'img', 'iframe', 'source', 'video', 'audio', 'embed', 'track', 'object', 'input'}
+NOT_LOADED = {'canonical', 'alternate', 'author', 'license', 'next', 'prev', 'index', 'search', 'top'}  # <link rel=...>
+SHOWDOC = re.compile(r'<h[2-6][^>]*>(.*?)<a class="headerlink".*?</h[2-6]>\s*<p><a class="sourcelink[^>]*>source</a></p>\s*'
+                     r'<div class="highlight-python[^>]*><div class="highlight"><pre>(.*?)</pre>', re.S)
+problems = []
+
+class Page(HTMLParser):
+    "The ids of an HTML page and the URLs it refers to, as (tag, attribute, url, rel)."
+    def __init__(self, path):
+        super().__init__(); self.ids, self.refs = set(), []
+        self.feed(path.read_text(encoding='utf-8'))
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if a.get('id'): self.ids.add(a['id'])
+        if tag == 'a' and a.get('name'): self.ids.add(a['name'])
+        for k in ('href', 'src', 'data', 'poster'):
+            if a.get(k): self.refs.append((tag, k, a[k].strip(), (a.get('rel') or '').lower()))
+        for u in re.split(r',\s*', a.get('srcset') or ''):
+            if u: self.refs.append((tag, 'srcset', u.split()[0], ''))
+
+def notebooks():
+    return sorted(p for p in NBS.rglob('*.ipynb') if not any(s.startswith(('_', '.')) for s in p.relative_to(NBS).parts))
+
+def is_api(nb):
+    import nbformat
+    cells = nbformat.read(nb, as_version=4).cells
+    return any(c.cell_type == 'code' and re.search(r'^#\|\s*exports?\s*$', c.source, re.M) for c in cells)
+
+def static_checks():
+    pages = {p: Page(p) for p in DOCS.rglob('*.html') if SHOTS not in p.parents}
+    for nb in notebooks():
+        page = DOCS/page_name(nb.relative_to(NBS))
+        if page not in pages: problems.append(f'{nb.relative_to(ROOT)} has no page ({page.relative_to(ROOT)})'); continue
+        if is_api(nb):
+            blocks = [(h, re.sub(r'<[^>]+>', '', code)) for h, code in SHOWDOC.findall(page.read_text(encoding='utf-8'))]
+            blocks = [b for b in blocks if re.search(r'\b(def|class)\s+\w+', b[1])]
+            if not blocks: problems.append(f'{page.relative_to(ROOT)}: API page without show_doc output ({nb.name} exports code)')
+            else: print(f'check: {page.relative_to(ROOT)}: {len(blocks)} show_doc blocks')
+    for path, page in pages.items():
+        rel = path.relative_to(ROOT)
+        for tag, attr, url, rel_ in page.refs:
+            u = urlparse(url)
+            if u.scheme in ('mailto', 'data', 'javascript', 'tel'): continue
+            if u.scheme or url.startswith('//'):  # external
+                if tag in ASSET_TAGS and not (tag == 'link' and set(rel_.split()) <= NOT_LOADED):
+                    problems.append(f'{rel}: external asset <{tag} {attr}="{url}">')
+                continue
+            target = path if not u.path else (path.parent/unquote(u.path)).resolve()
+            if target.is_dir(): target = target/'index.html'
+            if not target.exists(): problems.append(f'{rel}: <{tag} {attr}="{url}"> does not resolve'); continue
+            if u.fragment and tag == 'a' and target in pages and unquote(u.fragment) not in pages[target].ids:
+                problems.append(f'{rel}: <a href="{url}">: no id "{u.fragment}" in {target.relative_to(ROOT)}')
+    for f in list(DOCS.rglob('*.html')) + list(DOCS.rglob('*.css')):
+        for m in re.finditer(r'''(?:url\(|@import)\s*['"]?((?:https?:)?//[^'")\s]+)''', f.read_text(encoding='utf-8')):
+            problems.append(f'{f.relative_to(ROOT)}: external asset in CSS: {m[1]}')
+    print(f'check: {len(pages)} pages, {sum(len(p.refs) for p in pages.values())} links and assets checked')
+
+def sidebar_pages():
+    "The pages sidebar.yml lists that exist, in its order (index excluded)."
+    return [page_name(Path(f)) for f in sidebar(NBS) if (NBS/f).exists() and page_name(Path(f)) != 'index.html']
+
+def browser_checks():
+    from playwright.sync_api import sync_playwright
+    api = next((page_name(nb.relative_to(NBS)) for nb in notebooks() if is_api(nb)), None)
+    maths = next((p.name for p in sorted(DOCS.glob('*.html')) if 'class="math' in p.read_text(encoding='utf-8')), None)
+    with socket.socket() as s: s.bind(('127.0.0.1', 0)); port = s.getsockname()[1]
+    server = subprocess.Popen([sys.executable, '-m', 'http.server', '--bind', '127.0.0.1', str(port), '--directory', str(DOCS)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f'http://127.0.0.1:{port}/'
+    try:
+        for _ in range(50):
+            try: urllib.request.urlopen(base, timeout=1); break
+            except OSError: time.sleep(0.2)
+        SHOTS.mkdir(exist_ok=True)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+                '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'])
+            page = browser.new_page(viewport={'width': 1280, 'height': 900})
+            def route(r):
+                if urlparse(r.request.url).hostname == '127.0.0.1': return r.continue_()
+                problems.append(f'browser: request leaving 127.0.0.1 blocked: {r.request.url}'); r.abort()
+            page.route('**/*', route)
+            page.on('response', lambda r: r.status >= 400 and problems.append(f'browser: {r.status} for {r.url}'))
+            page.on('pageerror', lambda e: problems.append(f'browser: JavaScript error on {page.url}: {e}'))
+            for name in dict.fromkeys(n for n in ['index.html', api, maths] if n):  # home, an API page, a page with maths
+                page.goto(base + name, wait_until='networkidle')
+                if page.locator('.math').count():
+                    page.wait_for_selector('mjx-container', timeout=10_000)  # MathJax (local copy) typeset the maths
+                check_page(page, name, sidebar_pages())
+                if name == api:  # search for the first name that show_doc documents
+                    heads = page.locator('section:has(> p > a.sourcelink) > :is(h2, h3, h4)')
+                    term = re.sub(r'\W.*', '', heads.first.inner_text().strip()) if heads.count() else 'seemore'
+            if api:  # offline search
+                page.goto(base + f'search.html?q={term}', wait_until='networkidle')
+                try: page.wait_for_selector('#search-results li', timeout=10_000)
+                except Exception: problems.append(f'browser: search for "{term}" found nothing')
+                page.screenshot(path=SHOTS/'search.png')
+                print(f'check: search "{term}": {page.locator("#search-results li").count()} results, {SHOTS/"search.png"}')
+            browser.close()
+    finally:
+        server.terminate(); server.wait()
+
+def check_page(page, name, expected_nav):
+    from PIL import Image, ImageStat
+    title = page.title()
+    nav = [a.get_attribute('href').split('#')[0] or name for a in page.locator('.sidebar-tree a.reference').all()]
+    if not title.strip(): problems.append(f'browser: {name} has no title')
+    if not page.locator('.sidebar-tree').is_visible() or not nav: problems.append(f'browser: {name} shows no navigation')
+    if [h for h in nav if h in expected_nav] != expected_nav:
+        problems.append(f'browser: {name}: navigation {nav} is not in sidebar.yml order {expected_nav}')
+    broken = page.eval_on_selector_all('img', 'els => els.filter(e => !e.complete || e.naturalWidth === 0).map(e => e.src)')
+    problems.extend(f'browser: {name}: image did not load: {src}' for src in broken)
+    shot = SHOTS/name.replace('.html', '.png')
+    page.screenshot(path=shot, full_page=True)
+    img = Image.open(shot).convert('L')
+    nonwhite = sum(img.histogram()[:240]) / (img.width*img.height)
+    if ImageStat.Stat(img).stddev[0] < 10 or nonwhite < 0.01: problems.append(f'browser: {name}: screenshot looks blank')
+    print(f'check: {name}: title "{title}", {len(nav)} nav links, {page.locator("img").count()} images, screenshot {shot}')
+
+if __name__ == '__main__':
+    if not (DOCS/'index.html').exists(): sys.exit('check: no _docs/index.html: run `python tools/docs.py` first')
+    static_checks()
+    browser_checks()
+    for p in problems: print('FAIL', p)
+    if problems: sys.exit(f'check: {len(problems)} problems in the docs')
+    print('check: docs OK')
