@@ -6,9 +6,10 @@
 __all__ = ['DEFAULT_MODEL', 'MODEL_PARTS', 'STATE_FILE', 'TrainConfig', 'lr_at', 'make_optimizer', 'set_frozen', 'edit_distance',
            'caption_metrics', 'evaluate', 'TrainingDiverged', 'rng_states', 'set_rng_states', 'save_checkpoint',
            'load_checkpoint', 'checkpoints', 'prune_checkpoints', 'Tracker', 'MlflowTracker', 'plot_losses',
-           'caption_grid', 'pick_device', 'autocast_for', 'BatchSchedule', 'fit', 'train']
+           'caption_grid', 'pick_device', 'autocast_for', 'BatchSchedule', 'fit', 'extend_vocabulary', 'pretrain_text',
+           'train']
 
-# %% ../nbs/08_training.ipynb #df6b3164
+# %% ../nbs/08_training.ipynb #8a365ad8
 import json, math, os, shutil, time, warnings
 from dataclasses import dataclass, asdict, field, fields
 from functools import partial
@@ -20,7 +21,7 @@ from .vlm import VisionLanguageModel, VLMConfig
 from .data import CaptionDataset
 from .patches import tensor_to_image
 
-# %% ../nbs/08_training.ipynb #a9e0f0b2
+# %% ../nbs/08_training.ipynb #bfaef68f
 @dataclass
 class TrainConfig:
     "Settings of a training run (the model's sizes are in `VLMConfig`)."
@@ -45,7 +46,7 @@ class TrainConfig:
 DEFAULT_MODEL = VLMConfig(n_embd=128, image_embed_dim=128, n_layer=4, n_head=4, num_blks=2, img_size=48, patch_size=8,
                           dropout=0.0, visual_tokens='cls', block_size=48)
 
-# %% ../nbs/08_training.ipynb #b669dc83
+# %% ../nbs/08_training.ipynb #6cc708a5
 def lr_at(step:int, # Optimiser step, from 0
           cfg:TrainConfig, # Gives `lr`, `min_lr`, `warmup_steps` and `steps`
          ) -> float:
@@ -54,7 +55,7 @@ def lr_at(step:int, # Optimiser step, from 0
     progress = min(1.0, (step - cfg.warmup_steps) / max(1, cfg.steps - cfg.warmup_steps))
     return cfg.min_lr + 0.5 * (cfg.lr - cfg.min_lr) * (1 + math.cos(math.pi * progress))
 
-# %% ../nbs/08_training.ipynb #119dfb42
+# %% ../nbs/08_training.ipynb #af9e612c
 MODEL_PARTS = {'vision': 'vision_encoder', 'projector': 'projector', 'decoder': 'decoder'}
 
 def make_optimizer(model:torch.nn.Module, # The model to train
@@ -77,7 +78,7 @@ def set_frozen(model:VisionLanguageModel, # The model
     for part in parts:
         for p in getattr(model, MODEL_PARTS[part]).parameters(): p.requires_grad_(not frozen)
 
-# %% ../nbs/08_training.ipynb #2f39771a
+# %% ../nbs/08_training.ipynb #a6437ddb
 def edit_distance(a:str, b:str) -> int:
     "Levenshtein distance: the fewest single-character insertions, deletions and substitutions turning `a` into `b`."
     previous = list(range(len(b) + 1))
@@ -98,7 +99,7 @@ def caption_metrics(predicted:list, # Captions the model wrote
     char = sum(1 - edit_distance(p, e) / max(len(p), len(e), 1) for p, e in zip(predicted, expected))
     return {'exact_match': exact / max(n, 1), 'char_accuracy': char / max(n, 1), 'n': n}
 
-# %% ../nbs/08_training.ipynb #0ea165fe
+# %% ../nbs/08_training.ipynb #1dd356f6
 @torch.no_grad()
 def evaluate(model:VisionLanguageModel, # The model, on its device
              data:CaptionDataset, # Validation rows (on the model's device, or on the CPU)
@@ -117,7 +118,7 @@ def evaluate(model:VisionLanguageModel, # The model, on its device
     model.train(was_training)
     return {'loss': total_loss / max(total_chars, 1), **caption_metrics(predicted, data.captions)}, predicted
 
-# %% ../nbs/08_training.ipynb #f70063d6
+# %% ../nbs/08_training.ipynb #03386f75
 STATE_FILE = 'trainer_state.pt'
 
 class TrainingDiverged(RuntimeError):
@@ -182,7 +183,7 @@ def prune_checkpoints(out_dir, # The run's output directory
     for old in checkpoints(out_dir)[:-keep] if keep > 0 else []: shutil.rmtree(old)
     for tmp in (Path(out_dir) / 'checkpoints').glob('step-*.tmp'): shutil.rmtree(tmp, ignore_errors=True)
 
-# %% ../nbs/08_training.ipynb #3021db0d
+# %% ../nbs/08_training.ipynb #09bccb46
 class Tracker:
     "Where a run's parameters, metrics and files are recorded. This one records nothing (tracking off)."
     run_id = None
@@ -224,7 +225,7 @@ class MlflowTracker(Tracker):
     def log_artifacts(self, directory, artifact_path): self.client.log_artifacts(self.run_id, str(directory), artifact_path)
     def finish(self, status='FINISHED'): self.client.set_terminated(self.run_id, status)
 
-# %% ../nbs/08_training.ipynb #049113dc
+# %% ../nbs/08_training.ipynb #3e63f652
 def plot_losses(history:dict, # `{'train': [(step, loss), ...], 'valid': [(step, metrics), ...]}`
                ):
     "Training and validation loss curves, and validation exact match, as a matplotlib figure."
@@ -259,7 +260,7 @@ def caption_grid(data:CaptionDataset, # Rows to show
     fig.tight_layout()
     return fig
 
-# %% ../nbs/08_training.ipynb #ea3ba893
+# %% ../nbs/08_training.ipynb #0e5f0833
 def pick_device(device:str='auto', # 'auto', or a torch device name such as 'cpu', 'cuda', 'cuda:1', 'mps'
                ) -> torch.device:
     "The device to train on: CUDA if available, then Apple's MPS, then the CPU."
@@ -292,7 +293,7 @@ class BatchSchedule:
             self._order = torch.randperm(self.n_rows, generator=torch.Generator().manual_seed(self.seed * 1_000_003 + epoch))
         return self._order[i * self.batch_size:(i + 1) * self.batch_size]
 
-# %% ../nbs/08_training.ipynb #53c80a7a
+# %% ../nbs/08_training.ipynb #89ce41f6
 def fit(model:VisionLanguageModel, # Model to train, in place, on its device
         train_data:CaptionDataset, # Training rows
         valid_data:CaptionDataset, # Validation rows
@@ -379,7 +380,54 @@ def fit(model:VisionLanguageModel, # Model to train, in place, on its device
     history.update(final=metrics, predicted=predicted, stopped_early=stopped_early)
     return history
 
-# %% ../nbs/08_training.ipynb #e13206bc
+# %% ../nbs/08_training.ipynb #fd49f9fc
+def extend_vocabulary(model:VisionLanguageModel, # Model whose tokenizer and decoder to extend
+                      text:str, # Text whose new characters to add
+                     ) -> int: # Number of characters added
+    "Append the characters of `text` missing from the model's tokenizer, growing the decoder's embedding and output layers."
+    from seemore.tokenizer import CharTokenizer
+    new = [c for c in dict.fromkeys(text) if c not in model.tokenizer.stoi]
+    if not new: return 0
+    model.tokenizer = CharTokenizer(model.tokenizer.chars + ''.join(new))
+    dec, vocab = model.decoder, model.tokenizer.vocab_size
+    old_emb, old_head = dec.token_embedding, dec.lm_head
+    dec.token_embedding = torch.nn.Embedding(vocab, old_emb.embedding_dim).to(old_emb.weight.device)
+    dec.lm_head = torch.nn.Linear(old_head.in_features, vocab).to(old_head.weight.device)
+    with torch.no_grad():
+        dec.token_embedding.weight[:old_emb.num_embeddings] = old_emb.weight
+        dec.lm_head.weight[:old_head.out_features] = old_head.weight
+        dec.lm_head.bias[:old_head.out_features] = old_head.bias
+    return len(new)
+
+def pretrain_text(model:VisionLanguageModel, # Model whose decoder to pretrain, in place
+                  text:str, # Plain text to learn from
+                  steps:int, # Optimiser steps
+                  cfg:TrainConfig=None, # Batch size, learning rate, schedule and seed (its `steps` is replaced by `steps`)
+                  quiet:bool=False, # No progress bar
+                 ) -> list: # Training loss at every step
+    "Train the decoder alone to continue random windows of `text`, one character at a time."
+    from dataclasses import replace
+    cfg = replace(cfg or TrainConfig(), steps=steps, warmup_steps=min((cfg or TrainConfig()).warmup_steps, max(1, steps // 10)))
+    extend_vocabulary(model, text)
+    ids = torch.tensor(model.tokenizer.encode(text))
+    window = model.config.block_size
+    if len(ids) <= window: raise ValueError(f'text of {len(ids)} characters is too short for windows of {window + 1}')
+    optimizer, generator, device = make_optimizer(model.decoder, cfg), torch.Generator().manual_seed(cfg.seed), model.device
+    model.train()
+    losses = []
+    for step in (range(steps) if quiet else progress_bar(range(steps))):
+        for group in optimizer.param_groups: group['lr'] = lr_at(step, cfg)
+        starts = torch.randint(len(ids) - window, (cfg.batch_size,), generator=generator)
+        chunk = torch.stack([ids[s:s + window + 1] for s in starts.tolist()]).to(device)
+        with autocast_for(device):
+            _, loss = model.decoder(chunk[:, :-1], None, chunk[:, 1:])
+        loss.backward()
+        if cfg.grad_clip: torch.nn.utils.clip_grad_norm_(model.decoder.parameters(), cfg.grad_clip)
+        optimizer.step(); optimizer.zero_grad(set_to_none=True)
+        losses.append(loss.item())
+    return losses
+
+# %% ../nbs/08_training.ipynb #58e5879d
 def _flat_params(model_cfg:VLMConfig, cfg:TrainConfig, **more) -> dict:
     return {**{f'model.{k}': v for k, v in asdict(model_cfg).items()}, **{f'train.{k}': v for k, v in asdict(cfg).items()}, **more}
 
@@ -393,6 +441,8 @@ def train(data=None, # Training data: a CSV in the original format or an image f
           tracking:bool=True, # Record the run in MLflow
           tracking_uri:str=None, # MLflow tracking URI (default: `MLFLOW_TRACKING_URI` or MLflow's local store)
           experiment:str='seemore', # MLflow experiment name
+          pretrain_text_file=None, # Plain-text file to pretrain the decoder on first (see `pretrain_text`; not on resume)
+          pretrain_steps:int=0, # Steps of text-only pretraining
           quiet:bool=False, # No progress output
          ) -> tuple: # (trained model, history from `fit`)
     "Train a captioning model on `data` and save it to `out_dir/model`, tracking the run in MLflow."
@@ -416,10 +466,13 @@ def train(data=None, # Training data: a CSV in the original format or an image f
     if model is None:
         torch.manual_seed(cfg.seed)
         model = VisionLanguageModel(model_config, tokenizer).to(device)
+        if pretrain_text_file and pretrain_steps:
+            losses = pretrain_text(model, Path(pretrain_text_file).read_text(encoding='utf-8'), pretrain_steps, cfg, quiet)
+            if not quiet: print(f'pretrained the decoder on {pretrain_text_file} for {pretrain_steps} steps: loss {losses[0]:.3f} → {losses[-1]:.3f}')
     if device.type == 'cuda': train_data, valid_data = train_data.to(device), valid_data.to(device)
     tracker = MlflowTracker(tracking_uri, experiment, run_id=(state or {}).get('mlflow_run_id') or None) if tracking else Tracker()
-    tracker.log_params(_flat_params(model.config, cfg, data=str(data or 'default'), n_train=len(train_data),
-                                    n_valid=len(valid_data), vocab_size=tokenizer.vocab_size))
+    tracker.log_params(_flat_params(model.config, cfg, data=str(data or 'default'), n_train=len(train_data), n_valid=len(valid_data),
+                                    vocab_size=model.tokenizer.vocab_size, pretrain_text_file=pretrain_text_file, pretrain_steps=pretrain_steps))
     if not quiet: print(f'training on {len(train_data)} rows, validating on {len(valid_data)}; {device}; '
                         f'{sum(p.numel() for p in model.parameters()):,} parameters'
                         + (f'; MLflow run {tracker.run_id}' if tracker.run_id else ''))
