@@ -9,7 +9,7 @@ __all__ = ['DEFAULT_MODEL', 'MODEL_PARTS', 'STATE_FILE', 'TrainConfig', 'lr_at',
            'caption_grid', 'pick_device', 'autocast_for', 'BatchSchedule', 'fit', 'extend_vocabulary', 'pretrain_text',
            'train']
 
-# %% ../nbs/08_training.ipynb #8a365ad8
+# %% ../nbs/08_training.ipynb #c58d930f
 import json, math, os, shutil, time, warnings
 from dataclasses import dataclass, asdict, field, fields
 from functools import partial
@@ -21,7 +21,7 @@ from .vlm import VisionLanguageModel, VLMConfig
 from .data import CaptionDataset
 from .patches import tensor_to_image
 
-# %% ../nbs/08_training.ipynb #bfaef68f
+# %% ../nbs/08_training.ipynb #448ed594
 @dataclass
 class TrainConfig:
     "Settings of a training run (the model's sizes are in `VLMConfig`)."
@@ -46,7 +46,7 @@ class TrainConfig:
 DEFAULT_MODEL = VLMConfig(n_embd=128, image_embed_dim=128, n_layer=4, n_head=4, num_blks=2, img_size=48, patch_size=8,
                           dropout=0.0, visual_tokens='cls', block_size=48)
 
-# %% ../nbs/08_training.ipynb #6cc708a5
+# %% ../nbs/08_training.ipynb #1ac07279
 def lr_at(step:int, # Optimiser step, from 0
           cfg:TrainConfig, # Gives `lr`, `min_lr`, `warmup_steps` and `steps`
          ) -> float:
@@ -55,7 +55,7 @@ def lr_at(step:int, # Optimiser step, from 0
     progress = min(1.0, (step - cfg.warmup_steps) / max(1, cfg.steps - cfg.warmup_steps))
     return cfg.min_lr + 0.5 * (cfg.lr - cfg.min_lr) * (1 + math.cos(math.pi * progress))
 
-# %% ../nbs/08_training.ipynb #af9e612c
+# %% ../nbs/08_training.ipynb #8c8b0e4c
 MODEL_PARTS = {'vision': 'vision_encoder', 'projector': 'projector', 'decoder': 'decoder'}
 
 def make_optimizer(model:torch.nn.Module, # The model to train
@@ -78,7 +78,7 @@ def set_frozen(model:VisionLanguageModel, # The model
     for part in parts:
         for p in getattr(model, MODEL_PARTS[part]).parameters(): p.requires_grad_(not frozen)
 
-# %% ../nbs/08_training.ipynb #a6437ddb
+# %% ../nbs/08_training.ipynb #04a53ef6
 def edit_distance(a:str, b:str) -> int:
     "Levenshtein distance: the fewest single-character insertions, deletions and substitutions turning `a` into `b`."
     previous = list(range(len(b) + 1))
@@ -99,7 +99,7 @@ def caption_metrics(predicted:list, # Captions the model wrote
     char = sum(1 - edit_distance(p, e) / max(len(p), len(e), 1) for p, e in zip(predicted, expected))
     return {'exact_match': exact / max(n, 1), 'char_accuracy': char / max(n, 1), 'n': n}
 
-# %% ../nbs/08_training.ipynb #1dd356f6
+# %% ../nbs/08_training.ipynb #3a91cb3c
 @torch.no_grad()
 def evaluate(model:VisionLanguageModel, # The model, on its device
              data:CaptionDataset, # Validation rows (on the model's device, or on the CPU)
@@ -118,7 +118,7 @@ def evaluate(model:VisionLanguageModel, # The model, on its device
     model.train(was_training)
     return {'loss': total_loss / max(total_chars, 1), **caption_metrics(predicted, data.captions)}, predicted
 
-# %% ../nbs/08_training.ipynb #03386f75
+# %% ../nbs/08_training.ipynb #1c82d30a
 STATE_FILE = 'trainer_state.pt'
 
 class TrainingDiverged(RuntimeError):
@@ -183,7 +183,7 @@ def prune_checkpoints(out_dir, # The run's output directory
     for old in checkpoints(out_dir)[:-keep] if keep > 0 else []: shutil.rmtree(old)
     for tmp in (Path(out_dir) / 'checkpoints').glob('step-*.tmp'): shutil.rmtree(tmp, ignore_errors=True)
 
-# %% ../nbs/08_training.ipynb #09bccb46
+# %% ../nbs/08_training.ipynb #2d5a6699
 class Tracker:
     "Where a run's parameters, metrics and files are recorded. This one records nothing (tracking off)."
     run_id = None
@@ -225,7 +225,7 @@ class MlflowTracker(Tracker):
     def log_artifacts(self, directory, artifact_path): self.client.log_artifacts(self.run_id, str(directory), artifact_path)
     def finish(self, status='FINISHED'): self.client.set_terminated(self.run_id, status)
 
-# %% ../nbs/08_training.ipynb #3e63f652
+# %% ../nbs/08_training.ipynb #2840d578
 def plot_losses(history:dict, # `{'train': [(step, loss), ...], 'valid': [(step, metrics), ...]}`
                ):
     "Training and validation loss curves, and validation exact match, as a matplotlib figure."
@@ -260,7 +260,7 @@ def caption_grid(data:CaptionDataset, # Rows to show
     fig.tight_layout()
     return fig
 
-# %% ../nbs/08_training.ipynb #0e5f0833
+# %% ../nbs/08_training.ipynb #97b905bb
 def pick_device(device:str='auto', # 'auto', or a torch device name such as 'cpu', 'cuda', 'cuda:1', 'mps'
                ) -> torch.device:
     "The device to train on: CUDA if available, then Apple's MPS, then the CPU."
@@ -293,7 +293,7 @@ class BatchSchedule:
             self._order = torch.randperm(self.n_rows, generator=torch.Generator().manual_seed(self.seed * 1_000_003 + epoch))
         return self._order[i * self.batch_size:(i + 1) * self.batch_size]
 
-# %% ../nbs/08_training.ipynb #89ce41f6
+# %% ../nbs/08_training.ipynb #e4990485
 def fit(model:VisionLanguageModel, # Model to train, in place, on its device
         train_data:CaptionDataset, # Training rows
         valid_data:CaptionDataset, # Validation rows
@@ -380,7 +380,7 @@ def fit(model:VisionLanguageModel, # Model to train, in place, on its device
     history.update(final=metrics, predicted=predicted, stopped_early=stopped_early)
     return history
 
-# %% ../nbs/08_training.ipynb #fd49f9fc
+# %% ../nbs/08_training.ipynb #1dfee0ac
 def extend_vocabulary(model:VisionLanguageModel, # Model whose tokenizer and decoder to extend
                       text:str, # Text whose new characters to add
                      ) -> int: # Number of characters added
@@ -427,7 +427,7 @@ def pretrain_text(model:VisionLanguageModel, # Model whose decoder to pretrain, 
         losses.append(loss.item())
     return losses
 
-# %% ../nbs/08_training.ipynb #58e5879d
+# %% ../nbs/08_training.ipynb #b2afd16f
 def _flat_params(model_cfg:VLMConfig, cfg:TrainConfig, **more) -> dict:
     return {**{f'model.{k}': v for k, v in asdict(model_cfg).items()}, **{f'train.{k}': v for k, v in asdict(cfg).items()}, **more}
 
