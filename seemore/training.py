@@ -9,7 +9,7 @@ __all__ = ['DEFAULT_MODEL', 'MODEL_PARTS', 'STATE_FILE', 'TrainConfig', 'lr_at',
            'caption_grid', 'pick_device', 'autocast_for', 'BatchSchedule', 'fit', 'extend_vocabulary', 'pretrain_text',
            'train']
 
-# %% ../nbs/08_training.ipynb #c58d930f
+# %% ../nbs/08_training.ipynb #8b0117fa
 import json, math, os, shutil, time, warnings
 from dataclasses import dataclass, asdict, field, fields
 from functools import partial
@@ -21,7 +21,7 @@ from .vlm import VisionLanguageModel, VLMConfig
 from .data import CaptionDataset
 from .patches import tensor_to_image
 
-# %% ../nbs/08_training.ipynb #448ed594
+# %% ../nbs/08_training.ipynb #da4fc2ac
 @dataclass
 class TrainConfig:
     "Settings of a training run (the model's sizes are in `VLMConfig`)."
@@ -46,7 +46,7 @@ class TrainConfig:
 DEFAULT_MODEL = VLMConfig(n_embd=128, image_embed_dim=128, n_layer=4, n_head=4, num_blks=2, img_size=48, patch_size=8,
                           dropout=0.0, visual_tokens='cls', block_size=48)
 
-# %% ../nbs/08_training.ipynb #1ac07279
+# %% ../nbs/08_training.ipynb #39a2ae99
 def lr_at(step:int, # Optimiser step, from 0
           cfg:TrainConfig, # Gives `lr`, `min_lr`, `warmup_steps` and `steps`
          ) -> float:
@@ -55,7 +55,7 @@ def lr_at(step:int, # Optimiser step, from 0
     progress = min(1.0, (step - cfg.warmup_steps) / max(1, cfg.steps - cfg.warmup_steps))
     return cfg.min_lr + 0.5 * (cfg.lr - cfg.min_lr) * (1 + math.cos(math.pi * progress))
 
-# %% ../nbs/08_training.ipynb #8c8b0e4c
+# %% ../nbs/08_training.ipynb #dc6582de
 MODEL_PARTS = {'vision': 'vision_encoder', 'projector': 'projector', 'decoder': 'decoder'}
 
 def make_optimizer(model:torch.nn.Module, # The model to train
@@ -78,8 +78,10 @@ def set_frozen(model:VisionLanguageModel, # The model
     for part in parts:
         for p in getattr(model, MODEL_PARTS[part]).parameters(): p.requires_grad_(not frozen)
 
-# %% ../nbs/08_training.ipynb #04a53ef6
-def edit_distance(a:str, b:str) -> int:
+# %% ../nbs/08_training.ipynb #3b828241
+def edit_distance(a:str, # One string
+                  b:str, # The other string
+                 ) -> int:
     "Levenshtein distance: the fewest single-character insertions, deletions and substitutions turning `a` into `b`."
     previous = list(range(len(b) + 1))
     for i, ca in enumerate(a, 1):
@@ -99,7 +101,7 @@ def caption_metrics(predicted:list, # Captions the model wrote
     char = sum(1 - edit_distance(p, e) / max(len(p), len(e), 1) for p, e in zip(predicted, expected))
     return {'exact_match': exact / max(n, 1), 'char_accuracy': char / max(n, 1), 'n': n}
 
-# %% ../nbs/08_training.ipynb #3a91cb3c
+# %% ../nbs/08_training.ipynb #b394ad5b
 @torch.no_grad()
 def evaluate(model:VisionLanguageModel, # The model, on its device
              data:CaptionDataset, # Validation rows (on the model's device, or on the CPU)
@@ -118,7 +120,7 @@ def evaluate(model:VisionLanguageModel, # The model, on its device
     model.train(was_training)
     return {'loss': total_loss / max(total_chars, 1), **caption_metrics(predicted, data.captions)}, predicted
 
-# %% ../nbs/08_training.ipynb #1c82d30a
+# %% ../nbs/08_training.ipynb #e369ce1e
 STATE_FILE = 'trainer_state.pt'
 
 class TrainingDiverged(RuntimeError):
@@ -138,7 +140,8 @@ def rng_states() -> dict:
     if torch.cuda.is_available(): states['cuda'] = torch.cuda.get_rng_state_all()
     return states
 
-def set_rng_states(states:dict):
+def set_rng_states(states:dict, # States from `rng_states`
+                  ):
     "Restore generator states saved by `rng_states`."
     torch.set_rng_state(states['cpu'])
     if 'cuda' in states and torch.cuda.is_available(): torch.cuda.set_rng_state_all(states['cuda'])
@@ -147,14 +150,14 @@ def save_checkpoint(directory, # Checkpoint directory to write, e.g. `runs/check
                     model:VisionLanguageModel, # The model
                     optimizer:torch.optim.Optimizer, # Its optimiser
                     step:int, # Optimiser steps done
-                    **extra, # More state to keep (settings, history, MLflow run id), plain Python values
+                    extra:dict=None, # More state to keep (settings, history, MLflow run id), as plain Python values
                    ) -> Path:
     "Write a checkpoint atomically: into `<directory>.tmp`, flushed, then renamed to `directory`."
     directory = Path(directory)
     tmp = directory.with_name(directory.name + '.tmp')
     shutil.rmtree(tmp, ignore_errors=True)
     model.save(tmp)
-    torch.save({'step': step, 'optimizer': optimizer.state_dict(), 'rng': rng_states(), **extra}, tmp / STATE_FILE)
+    torch.save({'step': step, 'optimizer': optimizer.state_dict(), 'rng': rng_states(), **(extra or {})}, tmp / STATE_FILE)
     _fsync_tree(tmp)
     if directory.exists(): shutil.rmtree(directory)
     os.replace(tmp, directory)
@@ -183,15 +186,28 @@ def prune_checkpoints(out_dir, # The run's output directory
     for old in checkpoints(out_dir)[:-keep] if keep > 0 else []: shutil.rmtree(old)
     for tmp in (Path(out_dir) / 'checkpoints').glob('step-*.tmp'): shutil.rmtree(tmp, ignore_errors=True)
 
-# %% ../nbs/08_training.ipynb #2d5a6699
+# %% ../nbs/08_training.ipynb #9f3a8b0c
 class Tracker:
     "Where a run's parameters, metrics and files are recorded. This one records nothing (tracking off)."
     run_id = None
-    def log_params(self, params:dict): pass
-    def log_metrics(self, metrics:dict, step:int): pass
-    def log_figure(self, figure, name:str): pass
-    def log_artifacts(self, directory, artifact_path:str): pass
-    def finish(self, status:str='FINISHED'): pass
+    def log_params(self,
+                   params:dict, # Setting name → value
+                  ): "Record the run's settings."
+    def log_metrics(self,
+                    metrics:dict, # Metric name → number
+                    step:int, # Training step they belong to
+                   ): "Record metric values at `step`."
+    def log_figure(self,
+                   figure, # A matplotlib figure
+                   name:str, # File name for it, e.g. 'loss_curves.png'
+                  ): "Record a picture."
+    def log_artifacts(self,
+                      directory, # Local directory whose files to record
+                      artifact_path:str, # Where to put them in the run
+                     ): "Record the files of a directory."
+    def finish(self,
+               status:str='FINISHED', # 'FINISHED', 'FAILED' or 'KILLED'
+              ): "Mark the run as ended."
 
 class MlflowTracker(Tracker):
     "Record a run in MLflow; `run_id` continues an existing run (after `--resume`)."
@@ -211,21 +227,29 @@ class MlflowTracker(Tracker):
         self.run_id = run_id
 
     def log_params(self, params):
+        "Record the settings not yet recorded (MLflow parameters cannot change, so a resumed run keeps its first values)."
         from mlflow.entities import Param
         logged = self.client.get_run(self.run_id).data.params
         new = [Param(k, str(v)[:6000]) for k, v in params.items() if k not in logged]
         for i in range(0, len(new), 100): self.client.log_batch(self.run_id, params=new[i:i + 100])
 
     def log_metrics(self, metrics, step):
+        "Record metric values at `step`, in one request."
         from mlflow.entities import Metric
         now = int(time.time() * 1000)
         self.client.log_batch(self.run_id, metrics=[Metric(k, float(v), now, step) for k, v in metrics.items()])
 
-    def log_figure(self, figure, name): self.client.log_figure(self.run_id, figure, name)
-    def log_artifacts(self, directory, artifact_path): self.client.log_artifacts(self.run_id, str(directory), artifact_path)
-    def finish(self, status='FINISHED'): self.client.set_terminated(self.run_id, status)
+    def log_figure(self, figure, name):
+        "Record a picture as an artifact."
+        self.client.log_figure(self.run_id, figure, name)
+    def log_artifacts(self, directory, artifact_path):
+        "Upload the files of a directory."
+        self.client.log_artifacts(self.run_id, str(directory), artifact_path)
+    def finish(self, status='FINISHED'):
+        "Mark the run as ended."
+        self.client.set_terminated(self.run_id, status)
 
-# %% ../nbs/08_training.ipynb #2840d578
+# %% ../nbs/08_training.ipynb #dad0254d
 def plot_losses(history:dict, # `{'train': [(step, loss), ...], 'valid': [(step, metrics), ...]}`
                ):
     "Training and validation loss curves, and validation exact match, as a matplotlib figure."
@@ -260,7 +284,7 @@ def caption_grid(data:CaptionDataset, # Rows to show
     fig.tight_layout()
     return fig
 
-# %% ../nbs/08_training.ipynb #97b905bb
+# %% ../nbs/08_training.ipynb #663305f5
 def pick_device(device:str='auto', # 'auto', or a torch device name such as 'cpu', 'cuda', 'cuda:1', 'mps'
                ) -> torch.device:
     "The device to train on: CUDA if available, then Apple's MPS, then the CPU."
@@ -269,7 +293,8 @@ def pick_device(device:str='auto', # 'auto', or a torch device name such as 'cpu
     if getattr(torch.backends, 'mps', None) and torch.backends.mps.is_available(): return torch.device('mps')
     return torch.device('cpu')
 
-def autocast_for(device:torch.device):
+def autocast_for(device:torch.device, # Device the forward pass runs on
+                ):
     "bfloat16 autocast on CUDA; a no-op context elsewhere."
     return torch.autocast('cuda', dtype=torch.bfloat16) if device.type == 'cuda' else torch.autocast('cpu', enabled=False)
 
@@ -287,13 +312,14 @@ class BatchSchedule:
     def indices(self,
                 micro_step:int, # Index of the micro-batch in the whole run, from 0
                ) -> torch.Tensor:
+        "Row indices of micro-batch `micro_step`."
         epoch, i = divmod(micro_step, self.per_epoch)
         if epoch != self._epoch:
             self._epoch = epoch
             self._order = torch.randperm(self.n_rows, generator=torch.Generator().manual_seed(self.seed * 1_000_003 + epoch))
         return self._order[i * self.batch_size:(i + 1) * self.batch_size]
 
-# %% ../nbs/08_training.ipynb #e4990485
+# %% ../nbs/08_training.ipynb #11133466
 def fit(model:VisionLanguageModel, # Model to train, in place, on its device
         train_data:CaptionDataset, # Training rows
         valid_data:CaptionDataset, # Validation rows
@@ -321,7 +347,7 @@ def fit(model:VisionLanguageModel, # Model to train, in place, on its device
 
     def checkpoint(step):
         save_checkpoint(out_dir / 'checkpoints' / f'step-{step:06d}', model, optimizer, step,
-                        train_config=json.dumps(asdict(cfg)), history=json.dumps(history), mlflow_run_id=tracker.run_id or '')
+                        dict(train_config=json.dumps(asdict(cfg)), history=json.dumps(history), mlflow_run_id=tracker.run_id or ''))
         prune_checkpoints(out_dir, cfg.keep_checkpoints)
 
     def validate(step):
@@ -380,7 +406,7 @@ def fit(model:VisionLanguageModel, # Model to train, in place, on its device
     history.update(final=metrics, predicted=predicted, stopped_early=stopped_early)
     return history
 
-# %% ../nbs/08_training.ipynb #1dfee0ac
+# %% ../nbs/08_training.ipynb #543ff9d7
 def extend_vocabulary(model:VisionLanguageModel, # Model whose tokenizer and decoder to extend
                       text:str, # Text whose new characters to add
                      ) -> int: # Number of characters added
@@ -427,7 +453,7 @@ def pretrain_text(model:VisionLanguageModel, # Model whose decoder to pretrain, 
         losses.append(loss.item())
     return losses
 
-# %% ../nbs/08_training.ipynb #b2afd16f
+# %% ../nbs/08_training.ipynb #ad043c59
 def _flat_params(model_cfg:VLMConfig, cfg:TrainConfig, **more) -> dict:
     return {**{f'model.{k}': v for k, v in asdict(model_cfg).items()}, **{f'train.{k}': v for k, v in asdict(cfg).items()}, **more}
 
