@@ -9,7 +9,7 @@ __all__ = ['DEFAULT_MODEL', 'MODEL_PARTS', 'STATE_FILE', 'TrainConfig', 'lr_at',
            'caption_grid', 'pick_device', 'autocast_for', 'BatchSchedule', 'fit', 'extend_vocabulary', 'pretrain_text',
            'train']
 
-# %% ../nbs/08_training.ipynb #8b0117fa
+# %% ../nbs/08_training.ipynb #50f6ce3b
 import json, math, os, shutil, time, warnings
 from dataclasses import dataclass, asdict, field, fields
 from functools import partial
@@ -20,8 +20,9 @@ from fastprogress.fastprogress import progress_bar, master_bar
 from .vlm import VisionLanguageModel, VLMConfig
 from .data import CaptionDataset
 from .patches import tensor_to_image
+from .moe import moe_layers, expert_utilization, plot_expert_utilization
 
-# %% ../nbs/08_training.ipynb #da4fc2ac
+# %% ../nbs/08_training.ipynb #2265f7f5
 @dataclass
 class TrainConfig:
     "Settings of a training run (the model's sizes are in `VLMConfig`)."
@@ -46,7 +47,7 @@ class TrainConfig:
 DEFAULT_MODEL = VLMConfig(n_embd=128, image_embed_dim=128, n_layer=4, n_head=4, num_blks=2, img_size=48, patch_size=8,
                           dropout=0.0, visual_tokens='cls', block_size=48)
 
-# %% ../nbs/08_training.ipynb #39a2ae99
+# %% ../nbs/08_training.ipynb #39a9ee1b
 def lr_at(step:int, # Optimiser step, from 0
           cfg:TrainConfig, # Gives `lr`, `min_lr`, `warmup_steps` and `steps`
          ) -> float:
@@ -55,7 +56,7 @@ def lr_at(step:int, # Optimiser step, from 0
     progress = min(1.0, (step - cfg.warmup_steps) / max(1, cfg.steps - cfg.warmup_steps))
     return cfg.min_lr + 0.5 * (cfg.lr - cfg.min_lr) * (1 + math.cos(math.pi * progress))
 
-# %% ../nbs/08_training.ipynb #dc6582de
+# %% ../nbs/08_training.ipynb #4588295d
 MODEL_PARTS = {'vision': 'vision_encoder', 'projector': 'projector', 'decoder': 'decoder'}
 
 def make_optimizer(model:torch.nn.Module, # The model to train
@@ -78,7 +79,7 @@ def set_frozen(model:VisionLanguageModel, # The model
     for part in parts:
         for p in getattr(model, MODEL_PARTS[part]).parameters(): p.requires_grad_(not frozen)
 
-# %% ../nbs/08_training.ipynb #3b828241
+# %% ../nbs/08_training.ipynb #a332b117
 def edit_distance(a:str, # One string
                   b:str, # The other string
                  ) -> int:
@@ -101,26 +102,30 @@ def caption_metrics(predicted:list, # Captions the model wrote
     char = sum(1 - edit_distance(p, e) / max(len(p), len(e), 1) for p, e in zip(predicted, expected))
     return {'exact_match': exact / max(n, 1), 'char_accuracy': char / max(n, 1), 'n': n}
 
-# %% ../nbs/08_training.ipynb #b394ad5b
+# %% ../nbs/08_training.ipynb #a460c49b
 @torch.no_grad()
 def evaluate(model:VisionLanguageModel, # The model, on its device
              data:CaptionDataset, # Validation rows (on the model's device, or on the CPU)
              batch_size:int=256, # Rows per forward pass
-            ) -> tuple: # (metrics dict: `loss`, `exact_match`, `char_accuracy`, `n`; list of predicted captions)
-    "Validation loss and greedy-caption metrics of `model` on `data`."
+            ) -> tuple: # (metrics dict: `loss`, `exact_match`, `char_accuracy`, `n` and, for seeMoE, `expert_utilization`; predicted captions)
+    "Validation loss (the captioning loss alone, without MoE auxiliary losses) and greedy-caption metrics of `model` on `data`."
     was_training = model.training
     model.eval()
-    total_loss, total_chars, predicted = 0.0, 0, []
+    total_loss, total_chars, predicted, usage = 0.0, 0, [], 0
+    moe = bool(moe_layers(model))
     for images, tokens, targets in data.batches(batch_size, seed=None):
         images, tokens, targets = images.to(model.device), tokens.to(model.device), targets.to(model.device)
         _, loss = model(images, tokens, targets)
+        if moe: loss, usage = loss - model.aux_loss(), usage + expert_utilization(model) * len(images)
         chars = int((targets != model.tokenizer.pad_id).sum())
         total_loss, total_chars = total_loss + loss.item() * chars, total_chars + chars
         predicted += [model.tokenizer.decode(ids) for ids in model.generate(images)]
     model.train(was_training)
-    return {'loss': total_loss / max(total_chars, 1), **caption_metrics(predicted, data.captions)}, predicted
+    metrics = {'loss': total_loss / max(total_chars, 1), **caption_metrics(predicted, data.captions)}
+    if moe: metrics['expert_utilization'] = (usage / max(len(data), 1)).tolist()
+    return metrics, predicted
 
-# %% ../nbs/08_training.ipynb #e369ce1e
+# %% ../nbs/08_training.ipynb #a955a3c0
 STATE_FILE = 'trainer_state.pt'
 
 class TrainingDiverged(RuntimeError):
@@ -186,7 +191,7 @@ def prune_checkpoints(out_dir, # The run's output directory
     for old in checkpoints(out_dir)[:-keep] if keep > 0 else []: shutil.rmtree(old)
     for tmp in (Path(out_dir) / 'checkpoints').glob('step-*.tmp'): shutil.rmtree(tmp, ignore_errors=True)
 
-# %% ../nbs/08_training.ipynb #9f3a8b0c
+# %% ../nbs/08_training.ipynb #53015c35
 class Tracker:
     "Where a run's parameters, metrics and files are recorded. This one records nothing (tracking off)."
     run_id = None
@@ -249,7 +254,7 @@ class MlflowTracker(Tracker):
         "Mark the run as ended."
         self.client.set_terminated(self.run_id, status)
 
-# %% ../nbs/08_training.ipynb #dad0254d
+# %% ../nbs/08_training.ipynb #a01817f9
 def plot_losses(history:dict, # `{'train': [(step, loss), ...], 'valid': [(step, metrics), ...]}`
                ):
     "Training and validation loss curves, and validation exact match, as a matplotlib figure."
@@ -284,7 +289,7 @@ def caption_grid(data:CaptionDataset, # Rows to show
     fig.tight_layout()
     return fig
 
-# %% ../nbs/08_training.ipynb #663305f5
+# %% ../nbs/08_training.ipynb #e46f7385
 def pick_device(device:str='auto', # 'auto', or a torch device name such as 'cpu', 'cuda', 'cuda:1', 'mps'
                ) -> torch.device:
     "The device to train on: CUDA if available, then Apple's MPS, then the CPU."
@@ -319,7 +324,7 @@ class BatchSchedule:
             self._order = torch.randperm(self.n_rows, generator=torch.Generator().manual_seed(self.seed * 1_000_003 + epoch))
         return self._order[i * self.batch_size:(i + 1) * self.batch_size]
 
-# %% ../nbs/08_training.ipynb #11133466
+# %% ../nbs/08_training.ipynb #d6528b80
 def fit(model:VisionLanguageModel, # Model to train, in place, on its device
         train_data:CaptionDataset, # Training rows
         valid_data:CaptionDataset, # Validation rows
@@ -353,12 +358,15 @@ def fit(model:VisionLanguageModel, # Model to train, in place, on its device
     def validate(step):
         metrics, predicted = evaluate(model, valid_data)
         history['valid'].append((step, metrics))
-        tracker.log_metrics({f'val_{k}': v for k, v in metrics.items() if k != 'n'}, step)
+        tracker.log_metrics({f'val_{k}': v for k, v in metrics.items() if k not in ('n', 'expert_utilization')}, step)
+        for layer, fractions in enumerate(metrics.get('expert_utilization', [])):
+            tracker.log_metrics({f'expert_fraction_layer{layer}_expert{e}': f for e, f in enumerate(fractions)}, step)
         if not quiet: print(f"step {step}: val loss {metrics['loss']:.4f}, exact match {metrics['exact_match']:.3f}, "
                             f"char accuracy {metrics['char_accuracy']:.3f}")
         return metrics, predicted
 
-    loss_sum, loss_count, samples, tick = torch.zeros((), device=device), 0, 0, time.perf_counter()
+    moe = bool(moe_layers(model))
+    loss_sum, aux_sum, loss_count, samples, tick = torch.zeros((), device=device), torch.zeros((), device=device), 0, 0, time.perf_counter()
     stopped_early, step, metrics, predicted = False, start, None, None
     bar = master_bar(range(1)) if not quiet else None
     for _ in (bar if bar else range(1)):
@@ -374,6 +382,7 @@ def fit(model:VisionLanguageModel, # Model to train, in place, on its device
                     _, loss = model(images, tokens, targets)
                 (loss / cfg.grad_accum).backward()
                 loss_sum += loss.detach(); loss_count += 1; samples += len(idx)
+                if moe: aux_sum += model.aux_loss().detach()
             if cfg.grad_clip: torch.nn.utils.clip_grad_norm_([p for p in trainable if p.grad is not None], cfg.grad_clip)
             optimizer.step()
             optimizer.zero_grad(set_to_none=True)
@@ -391,11 +400,16 @@ def fit(model:VisionLanguageModel, # Model to train, in place, on its device
                                            'Try a lower learning rate (--lr) or gradient clipping (--grad-clip).')
                 elapsed = time.perf_counter() - tick
                 history['train'].append((done, train_loss))
-                tracker.log_metrics({'train_loss': train_loss, 'lr': lr, 'samples_per_s': samples / elapsed}, done)
+                logged = {'train_loss': train_loss, 'lr': lr, 'samples_per_s': samples / elapsed}
+                if moe:
+                    aux = (aux_sum / loss_count).item()
+                    logged.update(train_aux_loss=aux, train_lm_loss=train_loss - aux,
+                                  dropped_assignments=sum(m.aux['dropped'].item() for m in moe_layers(model)))
+                tracker.log_metrics(logged, done)
                 if bar:
                     bar.child.comment = f'loss {train_loss:.4f}'
                     bar.update_graph([[[s for s, _ in history['train']], [l for _, l in history['train']]]])
-                loss_sum, loss_count, samples, tick = torch.zeros((), device=device), 0, 0, time.perf_counter()
+                loss_sum, aux_sum, loss_count, samples, tick = torch.zeros((), device=device), torch.zeros((), device=device), 0, 0, time.perf_counter()
             if validating: metrics, predicted = validate(done)
             if checkpointing: checkpoint(done)
             if out_of_time:
@@ -406,7 +420,7 @@ def fit(model:VisionLanguageModel, # Model to train, in place, on its device
     history.update(final=metrics, predicted=predicted, stopped_early=stopped_early)
     return history
 
-# %% ../nbs/08_training.ipynb #543ff9d7
+# %% ../nbs/08_training.ipynb #9e65917f
 def extend_vocabulary(model:VisionLanguageModel, # Model whose tokenizer and decoder to extend
                       text:str, # Text whose new characters to add
                      ) -> int: # Number of characters added
@@ -453,7 +467,7 @@ def pretrain_text(model:VisionLanguageModel, # Model whose decoder to pretrain, 
         losses.append(loss.item())
     return losses
 
-# %% ../nbs/08_training.ipynb #ad043c59
+# %% ../nbs/08_training.ipynb #b1292266
 def _flat_params(model_cfg:VLMConfig, cfg:TrainConfig, **more) -> dict:
     return {**{f'model.{k}': v for k, v in asdict(model_cfg).items()}, **{f'train.{k}': v for k, v in asdict(cfg).items()}, **more}
 
@@ -509,7 +523,10 @@ def train(data=None, # Training data: a CSV in the original format or an image f
     (out_dir / 'metrics.json').write_text(json.dumps(history['final'], indent=1))
     import matplotlib; import matplotlib.pyplot as plt
     with matplotlib.rc_context({'figure.max_open_warning': 0}):
-        for fig, name in ((plot_losses(history), 'loss_curves.png'), (caption_grid(valid_data, history['predicted']), 'validation_captions.png')):
+        figures = [(plot_losses(history), 'loss_curves.png'), (caption_grid(valid_data, history['predicted']), 'validation_captions.png')]
+        if 'expert_utilization' in history['final']:
+            figures.append((plot_expert_utilization(torch.tensor(history['final']['expert_utilization'])), 'expert_utilization.png'))
+        for fig, name in figures:
             tracker.log_figure(fig, name); plt.close(fig)
     tracker.log_artifacts(out_dir / 'model', 'model')
     tracker.finish()

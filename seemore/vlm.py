@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['MODEL_FORMAT', 'VLMConfig', 'VisionLanguageModel', 'count_parameters']
 
-# %% ../nbs/06_vlm.ipynb #81a29d72
+# %% ../nbs/06_vlm.ipynb #d6ad4f00
 import json
 from dataclasses import dataclass, asdict, fields, replace
 from pathlib import Path
@@ -20,8 +20,9 @@ from .attention import copy_attention_weights
 from .vit import ViT
 from .projector import MultiModalProjector
 from .decoder import DecoderLanguageModel
+from .moe import SparseMoE, moe_layers
 
-# %% ../nbs/06_vlm.ipynb #2e80c808
+# %% ../nbs/06_vlm.ipynb #a1fb5a62
 @dataclass
 class VLMConfig:
     "Every size of a `VisionLanguageModel`. The defaults are the original seemore's."
@@ -36,6 +37,12 @@ class VLMConfig:
     visual_tokens:str='cls' # 'cls': one visual token (the original); 'patches': one per patch (LLaVA-style)
     block_size:int=64 # Longest text the decoder reads: `<bos>` plus up to `block_size - 1` caption characters
     attention:str='fast' # 'fast' (fused SDPA, KV cache) or 'teaching' (head by head)
+    moe:bool=False # seeMoE: a sparse mixture of experts instead of each decoder MLP
+    num_experts:int=8 # Experts per MoE layer
+    top_k:int=2 # Experts each token is routed to
+    load_balance_weight:float=0.01 # Weight of the load-balancing loss added to the training loss
+    z_loss_weight:float=0.0 # Weight of the router z-loss added to the training loss
+    capacity_factor:float=None # Expert capacity while training (None: unlimited); see `SparseMoE`
 
     def __post_init__(self):
         if self.visual_tokens not in ('cls', 'patches'):
@@ -60,7 +67,7 @@ class VLMConfig:
         if unknown: raise ValueError(f'unknown VLMConfig settings: {sorted(unknown)} (saved by a newer seemore?)')
         return cls(**d)
 
-# %% ../nbs/06_vlm.ipynb #636a7131
+# %% ../nbs/06_vlm.ipynb #22f01442
 class VisionLanguageModel(nn.Module):
     "Image encoder (`ViT`) → `MultiModalProjector` → `DecoderLanguageModel` that writes captions."
     def __init__(self,
@@ -72,9 +79,10 @@ class VisionLanguageModel(nn.Module):
         c = config
         self.vision_encoder = ViT(c.img_size, c.patch_size, c.image_embed_dim, c.n_head, c.num_blks, c.dropout, c.attention)
         self.projector = MultiModalProjector(c.image_embed_dim, c.n_embd, dropout=c.dropout)
+        make_moe = lambda: SparseMoE(c.n_embd, c.num_experts, c.top_k, c.dropout, c.capacity_factor)
         self.decoder = DecoderLanguageModel(tokenizer.vocab_size, c.n_embd, c.n_head, c.n_layer,
                                             max_positions=c.num_visual_tokens + c.block_size, dropout=c.dropout,
-                                            pad_id=tokenizer.pad_id, attention=c.attention)
+                                            pad_id=tokenizer.pad_id, attention=c.attention, make_mlp=make_moe if c.moe else None)
 
     def encode_images(self,
                       images:torch.Tensor, # (B, 3, img_size, img_size), as made by `image_to_tensor`
@@ -89,18 +97,26 @@ class VisionLanguageModel(nn.Module):
                ): # (logits (B, T, vocab_size), loss or None)
         if tokens.shape[1] > self.config.block_size:
             raise ValueError(f'{tokens.shape[1]} text tokens exceed block_size={self.config.block_size}')
-        return self.decoder(tokens, self.encode_images(images), targets)
+        logits, loss = self.decoder(tokens, self.encode_images(images), targets)
+        if loss is not None and self.config.moe: loss = loss + self.aux_loss()
+        return logits, loss
+
+    def aux_loss(self) -> torch.Tensor:
+        "The mixture-of-experts auxiliary losses of the last forward pass, weighted as the config says (0 for a dense model)."
+        c = self.config
+        return sum((c.load_balance_weight * m.aux['load_balance'] + c.z_loss_weight * m.aux['z_loss'] for m in moe_layers(self)),
+                   torch.zeros((), device=self.device))
 
     @property
     def device(self) -> torch.device: return self.decoder.lm_head.weight.device
 
-# %% ../nbs/06_vlm.ipynb #016a1b49
+# %% ../nbs/06_vlm.ipynb #d0785230
 def count_parameters(module:nn.Module, # Any module
                     ) -> int:
     "Number of parameters of `module`."
     return sum(p.numel() for p in module.parameters())
 
-# %% ../nbs/06_vlm.ipynb #29575538
+# %% ../nbs/06_vlm.ipynb #b57fa127
 @patch
 @torch.no_grad()
 def generate(self:VisionLanguageModel,
@@ -136,7 +152,7 @@ def caption(self:VisionLanguageModel,
     finally:
         self.train(was_training)
 
-# %% ../nbs/06_vlm.ipynb #664565d9
+# %% ../nbs/06_vlm.ipynb #aea457dd
 MODEL_FORMAT = 'seemore-vlm'
 
 @patch
@@ -167,7 +183,7 @@ def load(cls:VisionLanguageModel,
     except RuntimeError as e: raise ValueError(f'weights in {directory} do not match its config.json: {e}') from None
     return model.to(device).eval()
 
-# %% ../nbs/06_vlm.ipynb #aee0004e
+# %% ../nbs/06_vlm.ipynb #c52309fb
 @patch
 def with_attention(self:VisionLanguageModel,
                    attention:str, # 'fast' or 'teaching'
