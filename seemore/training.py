@@ -9,7 +9,7 @@ __all__ = ['DEFAULT_MODEL', 'MODEL_PARTS', 'STATE_FILE', 'TrainConfig', 'lr_at',
            'caption_grid', 'pick_device', 'autocast_for', 'BatchSchedule', 'fit', 'extend_vocabulary', 'pretrain_text',
            'train']
 
-# %% ../nbs/08_training.ipynb #50f6ce3b
+# %% ../nbs/08_training.ipynb #c234a5f8
 import json, math, os, shutil, time, warnings
 from dataclasses import dataclass, asdict, field, fields
 from functools import partial
@@ -22,11 +22,11 @@ from .data import CaptionDataset
 from .patches import tensor_to_image
 from .moe import moe_layers, expert_utilization, plot_expert_utilization
 
-# %% ../nbs/08_training.ipynb #2265f7f5
+# %% ../nbs/08_training.ipynb #f729d266
 @dataclass
 class TrainConfig:
     "Settings of a training run (the model's sizes are in `VLMConfig`)."
-    steps:int=1500 # Optimiser steps to train for
+    steps:int=600 # Optimiser steps to train for
     batch_size:int=64 # Rows per micro-batch
     grad_accum:int=1 # Micro-batches per optimiser step (effective batch = batch_size × grad_accum)
     lr:float=2e-3 # Peak learning rate
@@ -34,8 +34,8 @@ class TrainConfig:
     warmup_steps:int=100 # Steps of linear warm-up from 0 to `lr`
     weight_decay:float=0.01 # AdamW weight decay (not applied to biases, norms and embeddings)
     grad_clip:float=1.0 # Clip the global gradient norm to this (0: no clipping)
-    eval_every:int=250 # Validate every this many steps (and at the end)
-    checkpoint_every:int=250 # Write a checkpoint every this many steps (and at the end)
+    eval_every:int=200 # Validate every this many steps (and at the end)
+    checkpoint_every:int=200 # Write a checkpoint every this many steps (and at the end)
     keep_checkpoints:int=2 # Checkpoints to keep; older ones are deleted
     log_every:int=10 # Log training loss and check it is finite every this many steps
     max_minutes:float=None # Stop (with a checkpoint) after this many minutes, even before `steps`
@@ -45,9 +45,9 @@ class TrainConfig:
     device:str='auto' # 'auto' (CUDA, then MPS, then CPU), or a torch device name
 
 DEFAULT_MODEL = VLMConfig(n_embd=128, image_embed_dim=128, n_layer=4, n_head=4, num_blks=2, img_size=48, patch_size=8,
-                          dropout=0.0, visual_tokens='cls', block_size=48)
+                          dropout=0.0, visual_tokens='patches', block_size=48)
 
-# %% ../nbs/08_training.ipynb #39a9ee1b
+# %% ../nbs/08_training.ipynb #b93a4e07
 def lr_at(step:int, # Optimiser step, from 0
           cfg:TrainConfig, # Gives `lr`, `min_lr`, `warmup_steps` and `steps`
          ) -> float:
@@ -56,7 +56,7 @@ def lr_at(step:int, # Optimiser step, from 0
     progress = min(1.0, (step - cfg.warmup_steps) / max(1, cfg.steps - cfg.warmup_steps))
     return cfg.min_lr + 0.5 * (cfg.lr - cfg.min_lr) * (1 + math.cos(math.pi * progress))
 
-# %% ../nbs/08_training.ipynb #4588295d
+# %% ../nbs/08_training.ipynb #70992317
 MODEL_PARTS = {'vision': 'vision_encoder', 'projector': 'projector', 'decoder': 'decoder'}
 
 def make_optimizer(model:torch.nn.Module, # The model to train
@@ -79,7 +79,7 @@ def set_frozen(model:VisionLanguageModel, # The model
     for part in parts:
         for p in getattr(model, MODEL_PARTS[part]).parameters(): p.requires_grad_(not frozen)
 
-# %% ../nbs/08_training.ipynb #a332b117
+# %% ../nbs/08_training.ipynb #3866cd9c
 def edit_distance(a:str, # One string
                   b:str, # The other string
                  ) -> int:
@@ -102,7 +102,7 @@ def caption_metrics(predicted:list, # Captions the model wrote
     char = sum(1 - edit_distance(p, e) / max(len(p), len(e), 1) for p, e in zip(predicted, expected))
     return {'exact_match': exact / max(n, 1), 'char_accuracy': char / max(n, 1), 'n': n}
 
-# %% ../nbs/08_training.ipynb #a460c49b
+# %% ../nbs/08_training.ipynb #caacdd30
 @torch.no_grad()
 def evaluate(model:VisionLanguageModel, # The model, on its device
              data:CaptionDataset, # Validation rows (on the model's device, or on the CPU)
@@ -125,7 +125,7 @@ def evaluate(model:VisionLanguageModel, # The model, on its device
     if moe: metrics['expert_utilization'] = (usage / max(len(data), 1)).tolist()
     return metrics, predicted
 
-# %% ../nbs/08_training.ipynb #a955a3c0
+# %% ../nbs/08_training.ipynb #2736a1be
 STATE_FILE = 'trainer_state.pt'
 
 class TrainingDiverged(RuntimeError):
@@ -191,7 +191,7 @@ def prune_checkpoints(out_dir, # The run's output directory
     for old in checkpoints(out_dir)[:-keep] if keep > 0 else []: shutil.rmtree(old)
     for tmp in (Path(out_dir) / 'checkpoints').glob('step-*.tmp'): shutil.rmtree(tmp, ignore_errors=True)
 
-# %% ../nbs/08_training.ipynb #53015c35
+# %% ../nbs/08_training.ipynb #3de9ffd7
 class Tracker:
     "Where a run's parameters, metrics and files are recorded. This one records nothing (tracking off)."
     run_id = None
@@ -254,7 +254,7 @@ class MlflowTracker(Tracker):
         "Mark the run as ended."
         self.client.set_terminated(self.run_id, status)
 
-# %% ../nbs/08_training.ipynb #a01817f9
+# %% ../nbs/08_training.ipynb #8e6a06d6
 def plot_losses(history:dict, # `{'train': [(step, loss), ...], 'valid': [(step, metrics), ...]}`
                ):
     "Training and validation loss curves, and validation exact match, as a matplotlib figure."
@@ -289,7 +289,7 @@ def caption_grid(data:CaptionDataset, # Rows to show
     fig.tight_layout()
     return fig
 
-# %% ../nbs/08_training.ipynb #e46f7385
+# %% ../nbs/08_training.ipynb #0ee3106f
 def pick_device(device:str='auto', # 'auto', or a torch device name such as 'cpu', 'cuda', 'cuda:1', 'mps'
                ) -> torch.device:
     "The device to train on: CUDA if available, then Apple's MPS, then the CPU."
@@ -324,7 +324,7 @@ class BatchSchedule:
             self._order = torch.randperm(self.n_rows, generator=torch.Generator().manual_seed(self.seed * 1_000_003 + epoch))
         return self._order[i * self.batch_size:(i + 1) * self.batch_size]
 
-# %% ../nbs/08_training.ipynb #d6528b80
+# %% ../nbs/08_training.ipynb #89a56714
 def fit(model:VisionLanguageModel, # Model to train, in place, on its device
         train_data:CaptionDataset, # Training rows
         valid_data:CaptionDataset, # Validation rows
@@ -420,7 +420,7 @@ def fit(model:VisionLanguageModel, # Model to train, in place, on its device
     history.update(final=metrics, predicted=predicted, stopped_early=stopped_early)
     return history
 
-# %% ../nbs/08_training.ipynb #9e65917f
+# %% ../nbs/08_training.ipynb #3884fb93
 def extend_vocabulary(model:VisionLanguageModel, # Model whose tokenizer and decoder to extend
                       text:str, # Text whose new characters to add
                      ) -> int: # Number of characters added
@@ -467,7 +467,7 @@ def pretrain_text(model:VisionLanguageModel, # Model whose decoder to pretrain, 
         losses.append(loss.item())
     return losses
 
-# %% ../nbs/08_training.ipynb #b1292266
+# %% ../nbs/08_training.ipynb #a4006eb9
 def _flat_params(model_cfg:VLMConfig, cfg:TrainConfig, **more) -> dict:
     return {**{f'model.{k}': v for k, v in asdict(model_cfg).items()}, **{f'train.{k}': v for k, v in asdict(cfg).items()}, **more}
 
