@@ -345,7 +345,6 @@ def fit(model:VisionLanguageModel, # Model to train, in place, on its device
         set_rng_states(state['rng'])
         history, start = json.loads(state['history']), state['step']
     set_frozen(model, cfg.freeze, frozen=cfg.unfreeze_at is None or start < cfg.unfreeze_at)
-    trainable = [p for p in model.parameters()]
     schedule = BatchSchedule(len(train_data), cfg.batch_size, cfg.seed)
     deadline = None if cfg.max_minutes is None else time.monotonic() + 60 * cfg.max_minutes
     model.train()
@@ -383,7 +382,7 @@ def fit(model:VisionLanguageModel, # Model to train, in place, on its device
                 (loss / cfg.grad_accum).backward()
                 loss_sum += loss.detach(); loss_count += 1; samples += len(idx)
                 if moe: aux_sum += model.aux_loss().detach()
-            if cfg.grad_clip: torch.nn.utils.clip_grad_norm_([p for p in trainable if p.grad is not None], cfg.grad_clip)
+            if cfg.grad_clip: torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.grad is not None], cfg.grad_clip)
             optimizer.step()
             optimizer.zero_grad(set_to_none=True)
             done = step + 1
@@ -494,9 +493,8 @@ def train(data=None, # Training data: a CSV in the original format or an image f
         found = checkpoints(out_dir)
         if not found: raise FileNotFoundError(f'--resume: no checkpoint in {out_dir / "checkpoints"}')
         model, state = load_checkpoint(found[-1], pick_device(cfg.device))
-        saved = TrainConfig(**{**json.loads(state['train_config'])})
-        saved.freeze = tuple(saved.freeze)
-        cfg = TrainConfig(**{**asdict(saved), 'steps': cfg.steps, 'max_minutes': cfg.max_minutes, 'device': cfg.device})
+        saved = json.loads(state['train_config'])
+        cfg = TrainConfig(**{**saved, 'freeze': tuple(saved['freeze']), 'steps': cfg.steps, 'max_minutes': cfg.max_minutes, 'device': cfg.device})
         model_config = model.config
         if not quiet: print(f'resuming from {found[-1]} (step {state["step"]} of {cfg.steps})')
     model_config = model_config or DEFAULT_MODEL
@@ -521,13 +519,12 @@ def train(data=None, # Training data: a CSV in the original format or an image f
         tracker.finish('KILLED'); raise
     model.save(out_dir / 'model')
     (out_dir / 'metrics.json').write_text(json.dumps(history['final'], indent=1))
-    import matplotlib; import matplotlib.pyplot as plt
-    with matplotlib.rc_context({'figure.max_open_warning': 0}):
-        figures = [(plot_losses(history), 'loss_curves.png'), (caption_grid(valid_data, history['predicted']), 'validation_captions.png')]
-        if 'expert_utilization' in history['final']:
-            figures.append((plot_expert_utilization(torch.tensor(history['final']['expert_utilization'])), 'expert_utilization.png'))
-        for fig, name in figures:
-            tracker.log_figure(fig, name); plt.close(fig)
+    import matplotlib.pyplot as plt
+    figures = [(plot_losses(history), 'loss_curves.png'), (caption_grid(valid_data, history['predicted']), 'validation_captions.png')]
+    if 'expert_utilization' in history['final']:
+        figures.append((plot_expert_utilization(torch.tensor(history['final']['expert_utilization'])), 'expert_utilization.png'))
+    for fig, name in figures:
+        tracker.log_figure(fig, name); plt.close(fig)
     tracker.log_artifacts(out_dir / 'model', 'model')
     tracker.finish()
     return model, history
