@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['Expert', 'Routing', 'NoisyTopkRouter', 'SparseMoE', 'naive_moe', 'moe_layers', 'moe_aux_loss', 'expert_utilization',
-           'plot_expert_utilization']
+           'plot_expert_utilization', 'moe_throughput']
 
 # %% ../nbs/09_moe.ipynb #b0a1109a
 import math
@@ -212,3 +212,53 @@ def plot_expert_utilization(utilization, # (n_layers, num_experts) fractions, or
     ax.set(xlabel='expert', ylabel='layer', xticks=range(E), yticks=range(L), title=title or f'% of assignments (even = {100 / E:.1f})')
     ax.figure.colorbar(im, ax=ax, fraction=0.05)
     return ax.figure
+
+# %% ../nbs/09_moe.ipynb #c4a41cd4
+def moe_throughput(config=None, # Sizes (default: the original seemore's `VLMConfig()`); `moe` is set for each model
+                   batch_size:int=16, # Images per training step
+                   caption_len:int=35, # Characters per caption
+                   rounds:int=7, # Timed steps per model (the median is reported)
+                   warmup:int=2, # Untimed steps per model first
+                  ) -> dict: # samples/s per model, MoE/dense step-time ratio, MoE layer milliseconds per dispatch
+    "Training throughput of seeMoE against a dense model with the same active parameters, and grouped against masked dispatch."
+    import statistics, time
+    from functools import partial
+    from dataclasses import replace
+    from seemore.vlm import VisionLanguageModel, VLMConfig
+    from seemore.tokenizer import CharTokenizer
+    cfg = config or VLMConfig()
+    tok = CharTokenizer.from_text('abcdefghijklmnopqrstuvwxyz ')
+    def build(moe, dispatch='grouped'):
+        torch.manual_seed(0)
+        model = VisionLanguageModel(replace(cfg, moe=moe), tok)
+        for layer in moe_layers(model): layer.dispatch = dispatch
+        if not moe:
+            for block in model.decoder.blocks: block.mlp = MLP(cfg.n_embd, hidden_mult=4 * cfg.top_k, dropout=cfg.dropout)
+        return model
+    models = {'dense, same active parameters': build(False), 'seeMoE, grouped dispatch': build(True), 'seeMoE, masked dispatch': build(True, 'masked')}
+    optimizers = {name: torch.optim.AdamW(m.parameters(), lr=1e-4) for name, m in models.items()}
+    images = torch.randn(batch_size, 3, cfg.img_size, cfg.img_size)
+    tokens = torch.randint(len(tok.itos) - 27, tok.vocab_size, (batch_size, caption_len))
+    layer = SparseMoE(cfg.n_embd, cfg.num_experts, cfg.top_k).train()
+    x = torch.randn(batch_size, caption_len, cfg.n_embd, requires_grad=True)
+
+    def train_step(name):
+        _, loss = models[name](images, tokens, tokens)
+        loss.backward(); optimizers[name].step(); optimizers[name].zero_grad(set_to_none=True)
+    def layer_step(dispatch):
+        layer.dispatch = dispatch
+        layer(x).square().mean().backward()
+    jobs = {**{name: partial(train_step, name) for name in models},
+            **{f'MoE layer, {d}': partial(layer_step, d) for d in ('grouped', 'masked')}}
+    times = {name: [] for name in jobs}
+    for r in range(warmup + rounds):
+        for name, job in jobs.items():
+            start = time.perf_counter(); job(); elapsed = time.perf_counter() - start
+            if r >= warmup: times[name].append(elapsed)
+    median = {name: statistics.median(t) for name, t in times.items()}
+    dense, grouped, masked = (median[n] for n in models)
+    return {'samples_per_s': {name: batch_size / median[name] for name in models},
+            'moe_step_vs_dense': grouped / dense, 'masked_step_vs_dense': masked / dense,
+            'layer_ms': {d: 1000 * median[f'MoE layer, {d}'] for d in ('grouped', 'masked')},
+            'layer_grouped_speedup': median['MoE layer, masked'] / median['MoE layer, grouped'],
+            'threads': torch.get_num_threads()}
