@@ -11,7 +11,7 @@ __all__ = ['IMAGE_COLUMN', 'FILE_COLUMN', 'CAPTION_COLUMN', 'SHAPES', 'COLOURS',
            'build_tokenizer', 'CaptionDataset', 'load_splits']
 
 # %% ../nbs/07_data.ipynb #ca1c49a7
-import base64, bisect, csv, hashlib, io, itertools, random, struct, sys, warnings, zlib
+import base64, bisect, csv, hashlib, io, itertools, os, random, struct, sys, warnings, zlib
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -301,8 +301,14 @@ def make_synthetic_scenes(n:int=3000, # Number of scenes
 
 # %% ../nbs/07_data.ipynb #19d604b5
 def default_dataset_path() -> Path:
-    "Where a checkout of the repository keeps the default dataset, `images/inputs.csv`."
-    return Path(seemore.__file__).resolve().parent.parent/'images'/'inputs.csv'
+    "`images/inputs.csv` of a checkout of the repository; without one (an installed package), the same file generated once into `~/.cache/seemore/`."
+    checkout = Path(seemore.__file__).resolve().parent.parent/'images'/'inputs.csv'
+    if checkout.is_file(): return checkout
+    cached = Path(os.environ.get('XDG_CACHE_HOME') or Path.home()/'.cache')/'seemore'/'inputs.csv'
+    if not cached.is_file():
+        partial_file = write_caption_csv(cached.with_suffix(f'.{os.getpid()}.tmp'), make_synthetic_scenes())
+        os.replace(partial_file, cached)
+    return cached
 
 def write_default_dataset(path=None, # Where to write; `None` means `default_dataset_path()`
                           n:int=3000, # Number of scenes
