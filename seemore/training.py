@@ -411,6 +411,7 @@ def fit(model:VisionLanguageModel, # Model to train, in place, on its device
                 loss_sum, aux_sum, loss_count, samples, tick = torch.zeros((), device=device), torch.zeros((), device=device), 0, 0, time.perf_counter()
             if validating: metrics, predicted = validate(done)
             if checkpointing: checkpoint(done)
+            if validating or checkpointing: tick = time.perf_counter()      # samples/s measures training alone
             if out_of_time:
                 stopped_early = done < cfg.steps
                 if not quiet: print(f'stopping at step {done}: the {cfg.max_minutes}-minute limit is reached')

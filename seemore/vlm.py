@@ -20,7 +20,7 @@ from .attention import copy_attention_weights
 from .vit import ViT
 from .projector import MultiModalProjector
 from .decoder import DecoderLanguageModel
-from .moe import SparseMoE, moe_layers
+from .moe import SparseMoE, moe_layers, moe_aux_loss
 
 # %% ../nbs/06_vlm.ipynb #a1fb5a62
 @dataclass
@@ -103,9 +103,7 @@ class VisionLanguageModel(nn.Module):
 
     def aux_loss(self) -> torch.Tensor:
         "The mixture-of-experts auxiliary losses of the last forward pass, weighted as the config says (0 for a dense model)."
-        c = self.config
-        return sum((c.load_balance_weight * m.aux['load_balance'] + c.z_loss_weight * m.aux['z_loss'] for m in moe_layers(self)),
-                   torch.zeros((), device=self.device))
+        return moe_aux_loss(self, self.config.load_balance_weight, self.config.z_loss_weight)
 
     @property
     def device(self) -> torch.device: return self.decoder.lm_head.weight.device
