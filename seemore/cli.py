@@ -6,11 +6,12 @@
 __all__ = ['CHOICES', 'build_parser', 'train_command', 'caption_command', 'eval_command', 'main']
 
 # %% ../nbs/11_cli.ipynb #d4214df1
-import argparse, json, sys, warnings
+import argparse, json, os, pickle, re, sys, unicodedata, warnings
 from dataclasses import asdict, fields, replace
 from pathlib import Path
 from .vlm import VisionLanguageModel, VLMConfig
-from .data import DataError, DataWarning, read_captioned_images, split_examples, CaptionDataset, decode_image
+from safetensors import SafetensorError
+from .data import DataError, DataWarning, SkippedRowsWarning, read_captioned_images, split_examples, CaptionDataset, decode_image
 from .training import TrainConfig, DEFAULT_MODEL, TrainingDiverged, train, evaluate, pick_device
 
 # %% ../nbs/11_cli.ipynb #4ca7fc56
@@ -91,20 +92,31 @@ def train_command(args) -> int:
                            strict=args.strict, tracking=not args.no_mlflow, tracking_uri=args.tracking_uri,
                            experiment=args.experiment, pretrain_text_file=args.pretrain_text, pretrain_steps=args.pretrain_steps,
                            quiet=args.quiet)
+    if int(os.environ.get('RANK', '0')) != 0: return 0          # under torchrun, rank 0 reports
     m = history['final']
     print(f"validation ({m['n']} held-out rows): exact match {m['exact_match']:.1%}, character accuracy {m['char_accuracy']:.1%}, loss {m['loss']:.4f}")
     print(f"model saved to {Path(args.out) / 'model'}")
     return 0
 
+def _load_model(directory, device:str) -> VisionLanguageModel:
+    "`VisionLanguageModel.load`, with unreadable files reported as a `ValueError` that names them."
+    directory = Path(directory)
+    try: return VisionLanguageModel.load(directory, pick_device(device))
+    except SafetensorError as e:
+        raise ValueError(f'{directory / "model.safetensors"} is not a valid safetensors file ({e}); seemore loads weights only from safetensors, never from pickles') from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ValueError(f'{directory}: config.json or tokenizer.json is not valid JSON ({e})') from None
+
 def caption_command(args) -> int:
-    "`seemore caption`: one caption per image; unreadable images are reported and skipped."
-    model = VisionLanguageModel.load(args.model, pick_device(args.device))
+    "`seemore caption`: one caption per image; unreadable images are reported, one line each, and skipped."
+    model = _load_model(args.model, args.device)
     images, failed = [], 0
     for path in args.images:
         try: images.append(decode_image(Path(path).read_bytes()))
         except Exception as e:
             failed += 1
-            print(f'seemore caption: cannot read {path}: {e}', file=sys.stderr)
+            reason = e.strerror if isinstance(e, OSError) and e.strerror else _one_line(e)
+            print(f'seemore caption: cannot read {path}: {reason}', file=sys.stderr)
             images.append(None)
     readable = [im for im in images if im is not None]
     captions = iter(model.caption(readable, batch_size=args.batch_size) if readable else [])
@@ -114,11 +126,17 @@ def caption_command(args) -> int:
 
 def eval_command(args) -> int:
     "`seemore eval`: exact-match and character accuracy of a model on a dataset."
-    model = VisionLanguageModel.load(args.model, pick_device(args.device))
+    model = _load_model(args.model, args.device)
     examples = read_captioned_images(args.data, strict=args.strict)
     if args.split != 'all':
         train_rows, valid_rows = split_examples(examples, args.valid_frac, args.seed)
         examples = valid_rows if args.split == 'valid' else train_rows
+    unknown = {ex.row: sorted(set(ex.caption) - set(model.tokenizer.chars)) for ex in examples}
+    unknown = {row: chars for row, chars in unknown.items() if chars}
+    if unknown:
+        chars = ''.join(sorted(set().union(*unknown.values())))
+        warnings.warn(DataWarning(f'{len(unknown)} caption{"s" * (len(unknown) > 1)} of {args.data} use{"s" * (len(unknown) == 1)} characters the model never saw in training ({chars[:20]!r}), '
+                                  f'which it cannot write: rows {", ".join(map(str, list(unknown)[:20]))}' + (' ...' if len(unknown) > 20 else '')))
     data = CaptionDataset.from_examples(examples, model.tokenizer, model.config.img_size, model.config.block_size)
     metrics, _ = evaluate(model, data)
     result = {'exact_match': metrics['exact_match'], 'char_accuracy': metrics['char_accuracy'], 'n': metrics['n']}
@@ -128,11 +146,34 @@ def eval_command(args) -> int:
     return 0
 
 # %% ../nbs/11_cli.ipynb #13b63286
+_SHOWN_ROWS = 20 # Bad rows listed one per line; more are counted
+
+def _one_line(text) -> str:
+    "`text` on one line: every run of whitespace, line breaks included, made one space, and no control characters (terminal escapes)."
+    return ' '.join(''.join(c for c in str(text) if c.isspace() or unicodedata.category(c) != 'Cc').split())
+
+def _error_text(e:Exception) -> str:
+    "The message of `e` on one line; torch's long advice on how to unpickle anyway is cut to its reason."
+    text = _one_line(e)
+    if isinstance(e, SafetensorError): text = f'not a valid safetensors file: {text}'
+    if 'Weights only load failed' in text:
+        reason = re.search(r'WeightsUnpickler error: (.+?)(?: Please use | Check the documentation |$)', text)
+        text = re.sub(r'\(?UnpicklingError: Weights only load failed.*', f'(torch refused it: {reason[1]})' if reason else '(it holds more than tensors)', text)
+    return text
+
 def _show_data_warning(message, category, filename, lineno, file=None, line=None):
-    if issubclass(category, DataWarning): print(f'seemore: warning: {message}', file=sys.stderr)
+    if isinstance(message, SkippedRowsWarning) and message.source is not None:
+        for row, reason in message.skipped[:_SHOWN_ROWS]:
+            print(f'seemore: warning: {message.source}, row {row}: {reason} (skipped)', file=sys.stderr)
+        unlisted = len(message.skipped) - _SHOWN_ROWS
+        print(f'seemore: warning: skipped {len(message.skipped)} of {message.total} rows of {message.source}'
+              + (f' ({unlisted} not listed)' if unlisted > 0 else '') + f'; using the other {message.total - len(message.skipped)}', file=sys.stderr)
+    elif issubclass(category, DataWarning): print(f'seemore: warning: {_one_line(message)}', file=sys.stderr)
     else: _default_showwarning(message, category, filename, lineno, file, line)
 
 _default_showwarning = warnings.showwarning
+
+_USER_ERRORS = (DataError, TrainingDiverged, OSError, ValueError, SafetensorError, pickle.UnpicklingError)
 
 def main(argv:list=None, # Arguments (default: `sys.argv[1:]`)
         ) -> int: # Exit status
@@ -140,10 +181,18 @@ def main(argv:list=None, # Arguments (default: `sys.argv[1:]`)
     args = build_parser().parse_args(argv)
     with warnings.catch_warnings():
         warnings.showwarning = _show_data_warning
+        warnings.simplefilter('always', DataWarning)
+        warnings.filterwarnings('ignore', message='Glyph .* missing from font')   # an emoji in a caption of the sample figure
+        warnings.filterwarnings('ignore', message='Detected pickle protocol')     # torch, about a file it is about to refuse
         try: return args.func(args)
-        except (DataError, TrainingDiverged, FileNotFoundError, ValueError) as e:
-            print(f'seemore {args.command}: error: {e}', file=sys.stderr)
-            return 1
         except KeyboardInterrupt:
             print(f'seemore {args.command}: interrupted', file=sys.stderr)
             return 130
+        except _USER_ERRORS as e:
+            print(f'seemore {args.command}: error: {_error_text(e)}', file=sys.stderr)
+            return 1
+        except Exception as e:
+            if os.environ.get('SEEMORE_TRACEBACK'): raise
+            print(f'seemore {args.command}: error: {type(e).__name__}: {_one_line(e)} '
+                  '(unexpected: set SEEMORE_TRACEBACK=1 to see where it happened)', file=sys.stderr)
+            return 1

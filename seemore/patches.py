@@ -6,6 +6,7 @@
 __all__ = ['CLIP_MEAN', 'CLIP_STD', 'to_rgb', 'image_to_tensor', 'tensor_to_image', 'PatchEmbeddings']
 
 # %% ../nbs/01_patches.ipynb #1da380a8
+import numpy as np
 import torch
 from torch import nn
 from PIL import Image, ImageOps
@@ -17,11 +18,11 @@ def to_rgb(img:Image.Image, # A PIL image in any mode
     "`img` as 8-bit RGB, upright as EXIF says and with transparency composited on `background`."
     img = ImageOps.exif_transpose(img)
     if img.mode in ('I;16', 'I;16B', 'I;16L', 'I', 'F'):
-        # 16-bit and float images: stretch the values the image uses to 0..255
-        pixels = torch.tensor(list(img.getdata()), dtype=torch.float64)
-        lo, hi = pixels.min(), pixels.max()
-        scaled = ((pixels - lo) / (hi - lo).clamp(min=1e-12) * 255).round().to(torch.uint8)
-        img = Image.frombytes('L', img.size, bytes(scaled.tolist()))
+        # 16-bit, 32-bit and float greys: 16-bit full scale maps to 0..255; values beyond it are stretched to fit
+        pixels = np.asarray(img, dtype=np.float64)
+        top = 65535.0 if img.mode.startswith('I;16') or 255 < pixels.max() <= 65535 else 255.0
+        if pixels.min() < 0 or pixels.max() > 65535: pixels, top = pixels - pixels.min(), max(np.ptp(pixels), 1e-12)
+        img = Image.fromarray(np.clip(pixels / top * 255, 0, 255).round().astype(np.uint8))
     if img.mode == 'P': img = img.convert('RGBA') if 'transparency' in img.info else img.convert('RGB')
     if img.mode in ('RGBA', 'LA', 'PA', 'La', 'RGBa'):
         img = img.convert('RGBA')
