@@ -5,11 +5,11 @@
 # %% auto #0
 __all__ = ['MAX_IMAGE_PIXELS', 'IMAGE_COLUMN', 'FILE_COLUMN', 'CAPTION_COLUMN', 'SHAPES', 'COLOURS', 'SIZES', 'GRID_ROWS',
            'GRID_COLUMNS', 'BACKGROUND', 'SCENE_SIZE', 'JITTERS', 'DIGIT_WORDS', 'DataError', 'DataWarning',
-           'SkippedRowsWarning', 'TruncatedCaptionsWarning', 'CleanedCaptionsWarning', 'CaptionedImage', 'ImageError',
-           'decode_image', 'clean_caption', 'read_captioned_images', 'write_caption_csv', 'position_name',
-           'scene_caption', 'shape_mask', 'palette_png', 'scene_png', 'make_synthetic_scenes', 'default_dataset_path',
-           'write_default_dataset', 'make_digit_rows', 'write_digits_csv', 'split_examples', 'build_tokenizer',
-           'CaptionDataset', 'load_splits']
+           'SkippedRowsWarning', 'ChangedCaptionsWarning', 'TruncatedCaptionsWarning', 'CleanedCaptionsWarning',
+           'CaptionedImage', 'ImageError', 'decode_image', 'clean_caption', 'read_captioned_images',
+           'write_caption_csv', 'position_name', 'scene_caption', 'shape_mask', 'palette_png', 'scene_png',
+           'make_synthetic_scenes', 'default_dataset_path', 'write_default_dataset', 'make_digit_rows',
+           'write_digits_csv', 'split_examples', 'build_tokenizer', 'CaptionDataset', 'load_splits']
 
 # %% ../nbs/07_data.ipynb #ca1c49a7
 import base64, bisect, csv, hashlib, io, itertools, os, random, re, struct, sys, unicodedata, warnings, zlib
@@ -44,23 +44,20 @@ class SkippedRowsWarning(DataWarning):
         super().__init__(message)
         self.skipped, self.source, self.total = list(skipped), source, total
 
-class TruncatedCaptionsWarning(DataWarning):
-    "Some captions did not fit the model's text context and were cut; `rows` lists their row numbers."
+class ChangedCaptionsWarning(DataWarning):
+    "Some captions were used, but changed; `rows` lists their row numbers."
     def __init__(self,
-                 message:str, # Which captions were cut, for people
-                 rows=(), # Row numbers of the cut captions, for programs
+                 message:str, # Which captions were changed and how, for people
+                 rows=(), # Row numbers of the changed captions, for programs
                 ):
         super().__init__(message)
         self.rows = list(rows)
 
-class CleanedCaptionsWarning(DataWarning):
+class TruncatedCaptionsWarning(ChangedCaptionsWarning):
+    "Some captions did not fit the model's text context and were cut; `rows` lists their row numbers."
+
+class CleanedCaptionsWarning(ChangedCaptionsWarning):
     "Some captions held control characters, which were removed; `rows` lists their row numbers."
-    def __init__(self,
-                 message:str, # Which captions were cleaned, for people
-                 rows=(), # Row numbers of the cleaned captions, for programs
-                ):
-        super().__init__(message)
-        self.rows = list(rows)
 
 # %% ../nbs/07_data.ipynb #28710055
 @dataclass(eq=False)
