@@ -121,9 +121,17 @@ class Attention(nn.Module):
                 x:torch.Tensor, # Input embeddings of the new positions, (B, T, n_embd)
                 key_padding_mask:torch.Tensor=None, # (B, S) bool over all S keys (cached + new), True at padding
                 kv_cache:KVCache=None, # Cache to read earlier keys/values from and append the new ones to
-               ) -> torch.Tensor: # (B, T, n_embd)
+                queries:int=None, # Compute the outputs of the first `queries` positions only (all T still serve as keys and values); None: all
+               ) -> torch.Tensor: # (B, T, n_embd), or (B, queries, n_embd)
         B, T, C = x.shape
-        q, k, v = self.qkv(x).view(B, T, 3, self.num_heads, self.head_size).permute(2, 0, 3, 1, 4)
+        if queries is None:
+            q, k, v = self.qkv(x).view(B, T, 3, self.num_heads, self.head_size).permute(2, 0, 3, 1, 4)
+        else:                                  # e.g. only the CLS token: skip the other positions' queries
+            if self.causal or kv_cache is not None: raise ValueError('queries= is for non-causal attention without a cache')
+            w_q, w_kv = self.qkv.weight.split([C, 2 * C])
+            q = F.linear(x[:, :queries], w_q).view(B, queries, self.num_heads, self.head_size).transpose(1, 2)
+            k, v = F.linear(x, w_kv).view(B, T, 2, self.num_heads, self.head_size).permute(2, 0, 3, 1, 4)
+            T = queries
         if kv_cache is not None: k, v = kv_cache.append(k, v)
         n_keys = k.shape[2]
         mask, is_causal = None, False

@@ -49,8 +49,10 @@ class Block(nn.Module):
                 x:torch.Tensor, # The residual stream, (B, T, n_embd)
                 key_padding_mask:torch.Tensor=None, # (B, S) bool, True at padding keys
                 kv_cache=None, # `KVCache` of this block's attention, during generation
+                queries:int=None, # Only the first `queries` positions' outputs (fused `Attention` only); None: all
                ) -> torch.Tensor:
-        x = x + self.attn(self.ln1(x), key_padding_mask=key_padding_mask, kv_cache=kv_cache)
+        if queries is None: x = x + self.attn(self.ln1(x), key_padding_mask=key_padding_mask, kv_cache=kv_cache)
+        else: x = x[:, :queries] + self.attn(self.ln1(x), key_padding_mask=key_padding_mask, kv_cache=kv_cache, queries=queries)
         return x + self.mlp(self.ln2(x))
 
 # %% ../nbs/03_vit.ipynb #e932bbd3
@@ -72,6 +74,7 @@ class ViT(nn.Module):
         self.dropout = nn.Dropout(dropout)
         self.blocks = nn.ModuleList([Block(embed_dim, num_heads, dropout, attention=attention) for _ in range(num_blks)])
         self.layer_norm = nn.LayerNorm(embed_dim)
+        self.cls_only_last_block = True   # fast path: the last block computes only the CLS token when that is all `forward` returns
 
     def forward(self,
                 images:torch.Tensor, # (B, 3, img_size, img_size), normalised as by `image_to_tensor`
@@ -81,7 +84,10 @@ class ViT(nn.Module):
         x = self.patch_embedding(images)
         x = torch.cat([self.cls_token.expand(x.shape[0], -1, -1), x], dim=1) + self.pos_embedding
         x = self.dropout(x)
-        for block in self.blocks: x = block(x)
+        last = len(self.blocks) - 1
+        for i, block in enumerate(self.blocks):   # the fast path's last block computes only what is returned
+            only_cls = self.cls_only_last_block and i == last and output == 'cls' and isinstance(block.attn, Attention)
+            x = block(x, queries=1) if only_cls else block(x)
         x = self.layer_norm(x)
         return x[:, 0] if output == 'cls' else x[:, 1:]
 

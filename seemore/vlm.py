@@ -13,6 +13,7 @@ import torch
 from torch import nn
 from PIL import Image
 from fastcore.basics import patch
+from safetensors import SafetensorError
 from safetensors.torch import save_model, load_model
 from .tokenizer import CharTokenizer
 from .patches import image_to_tensor
@@ -173,11 +174,16 @@ def load(cls:VisionLanguageModel,
     directory = Path(directory)
     missing = [f for f in ('model.safetensors', 'config.json', 'tokenizer.json') if not (directory / f).is_file()]
     if missing: raise FileNotFoundError(f'{directory} is not a seemore model directory: missing {", ".join(missing)}')
-    settings = json.loads((directory / 'config.json').read_text())
-    if settings.pop('format', None) != MODEL_FORMAT:
+    try: settings, tokenizer = json.loads((directory / 'config.json').read_text()), CharTokenizer.load(directory / 'tokenizer.json')
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ValueError(f'{directory}: config.json or tokenizer.json is not valid JSON ({e})') from None
+    if not isinstance(settings, dict) or settings.pop('format', None) != MODEL_FORMAT:
         raise ValueError(f'{directory / "config.json"} is not a {MODEL_FORMAT} config')
-    model = cls(VLMConfig.from_dict(settings), CharTokenizer.load(directory / 'tokenizer.json'))
+    model = cls(VLMConfig.from_dict(settings), tokenizer)
     try: load_model(model, str(directory / 'model.safetensors'), strict=True, device=str(device))
+    except SafetensorError as e:
+        raise ValueError(f'{directory / "model.safetensors"} is not a valid safetensors file ({e}); '
+                         'seemore loads weights only from safetensors, never from pickles') from None
     except RuntimeError as e: raise ValueError(f'weights in {directory} do not match its config.json: {e}') from None
     return model.to(device).eval()
 
