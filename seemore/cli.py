@@ -6,7 +6,7 @@
 __all__ = ['CHOICES', 'build_parser', 'train_command', 'caption_command', 'eval_command', 'main']
 
 # %% ../nbs/11_cli.ipynb #d4214df1
-import argparse, json, os, pickle, re, sys, unicodedata, warnings
+import argparse, json, os, pickle, sys, unicodedata, warnings
 from dataclasses import asdict, fields, replace
 from pathlib import Path
 from .vlm import VisionLanguageModel, VLMConfig
@@ -149,15 +149,6 @@ def _one_line(text) -> str:
     "`text` on one line: every run of whitespace, line breaks included, made one space, and no control characters (terminal escapes)."
     return ' '.join(''.join(c for c in str(text) if c.isspace() or unicodedata.category(c) != 'Cc').split())
 
-def _error_text(e:Exception) -> str:
-    "The message of `e` on one line; torch's long advice on how to unpickle anyway is cut to its reason."
-    text = _one_line(e)
-    if isinstance(e, SafetensorError): text = f'not a valid safetensors file: {text}'
-    if 'Weights only load failed' in text:
-        reason = re.search(r'WeightsUnpickler error: (.+?)(?: Please use | Check the documentation |$)', text)
-        text = re.sub(r'\(?UnpicklingError: Weights only load failed.*', f'(torch refused it: {reason[1]})' if reason else '(it holds more than tensors)', text)
-    return text
-
 def _show_data_warning(message, category, filename, lineno, file=None, line=None):
     if isinstance(message, SkippedRowsWarning) and message.source is not None:
         for row, reason in message.skipped[:_SHOWN_ROWS]:
@@ -186,7 +177,7 @@ def main(argv:list=None, # Arguments (default: `sys.argv[1:]`)
             print(f'seemore {args.command}: interrupted', file=sys.stderr)
             return 130
         except _USER_ERRORS as e:
-            print(f'seemore {args.command}: error: {_error_text(e)}', file=sys.stderr)
+            print(f'seemore {args.command}: error: {_one_line(e)}', file=sys.stderr)
             return 1
         except Exception as e:
             if os.environ.get('SEEMORE_TRACEBACK'): raise
