@@ -94,7 +94,7 @@ EXTENSIONS = {'cmyk_jpeg': 'jpg', 'exif_rotated_jpeg': 'jpg', 'animated_gif': 'g
 
 def good_rows(n:int=N_GOOD) -> list:
     "`n` good `(png_bytes, caption)` rows: synthetic scenes."
-    from seemore.data import make_synthetic_scenes
+    from seemore.synthetic import make_synthetic_scenes
     return make_synthetic_scenes(n, seed=7)
 
 def _write_csv(path:Path, rows:list, header=('b64string_images', 'caption')):
