@@ -6,14 +6,15 @@
 __all__ = ['CHOICES', 'build_parser', 'train_command', 'caption_command', 'eval_command', 'main']
 
 # %% ../nbs/11_cli.ipynb #d4214df1
-import argparse, json, os, pickle, sys, unicodedata, warnings
+import argparse, json, os, sys, warnings
 from dataclasses import asdict, fields, replace
 from pathlib import Path
 from .vlm import VisionLanguageModel, VLMConfig
-from safetensors import SafetensorError
-from .data import DataError, DataWarning, SkippedRowsWarning, read_captioned_images, split_examples, CaptionDataset, decode_image
+from .data import DataWarning, SkippedRowsWarning, read_captioned_images, split_examples, CaptionDataset, decode_image, clean_caption
 from .benchmarks import add_bench_arguments, bench_command
-from .training import TrainConfig, DEFAULT_MODEL, TrainingDiverged, train, evaluate, pick_device
+from .training import TrainConfig, DEFAULT_MODEL, TrainingDiverged, train
+from .evaluation import evaluate
+from .distributed import pick_device
 
 # %% ../nbs/11_cli.ipynb #4ca7fc56
 def _field_docs(cls) -> dict:
@@ -112,7 +113,7 @@ def caption_command(args) -> int:
         try: images.append(decode_image(Path(path).read_bytes()))
         except Exception as e:
             failed += 1
-            reason = e.strerror if isinstance(e, OSError) and e.strerror else _one_line(e)
+            reason = e.strerror if isinstance(e, OSError) and e.strerror else clean_caption(str(e))
             print(f'seemore caption: cannot read {path}: {reason}', file=sys.stderr)
             images.append(None)
     readable = [im for im in images if im is not None]
@@ -128,14 +129,8 @@ def eval_command(args) -> int:
     if args.split != 'all':
         train_rows, valid_rows = split_examples(examples, args.valid_frac, args.seed)
         examples = valid_rows if args.split == 'valid' else train_rows
-    unknown = {ex.row: sorted(set(ex.caption) - set(model.tokenizer.chars)) for ex in examples}
-    unknown = {row: chars for row, chars in unknown.items() if chars}
-    if unknown:
-        chars = ''.join(sorted(set().union(*unknown.values())))
-        warnings.warn(DataWarning(f'{len(unknown)} caption{"s" * (len(unknown) > 1)} of {args.data} use{"s" * (len(unknown) == 1)} characters the model never saw in training ({chars[:20]!r}), '
-                                  f'which it cannot write: rows {", ".join(map(str, list(unknown)[:20]))}' + (' ...' if len(unknown) > 20 else '')))
     data = CaptionDataset.from_examples(examples, model.tokenizer, model.config.img_size, model.config.block_size)
-    metrics, _ = evaluate(model, data)
+    metrics, _ = evaluate(model, data, source=args.data)
     result = {'exact_match': metrics['exact_match'], 'char_accuracy': metrics['char_accuracy'], 'n': metrics['n']}
     print(f"exact match {result['exact_match']:.1%} ({round(result['exact_match'] * result['n'])}/{result['n']}), "
           f"character accuracy {result['char_accuracy']:.1%}")
@@ -145,10 +140,6 @@ def eval_command(args) -> int:
 # %% ../nbs/11_cli.ipynb #13b63286
 _SHOWN_ROWS = 20 # Bad rows listed one per line; more are counted
 
-def _one_line(text) -> str:
-    "`text` on one line: every run of whitespace, line breaks included, made one space, and no control characters (terminal escapes)."
-    return ' '.join(''.join(c for c in str(text) if c.isspace() or unicodedata.category(c) != 'Cc').split())
-
 def _show_data_warning(message, category, filename, lineno, file=None, line=None):
     if isinstance(message, SkippedRowsWarning) and message.source is not None:
         for row, reason in message.skipped[:_SHOWN_ROWS]:
@@ -156,12 +147,12 @@ def _show_data_warning(message, category, filename, lineno, file=None, line=None
         unlisted = len(message.skipped) - _SHOWN_ROWS
         print(f'seemore: warning: skipped {len(message.skipped)} of {message.total} rows of {message.source}'
               + (f' ({unlisted} not listed)' if unlisted > 0 else '') + f'; using the other {message.total - len(message.skipped)}', file=sys.stderr)
-    elif issubclass(category, DataWarning): print(f'seemore: warning: {_one_line(message)}', file=sys.stderr)
+    elif issubclass(category, DataWarning): print(f'seemore: warning: {clean_caption(str(message))}', file=sys.stderr)
     else: _default_showwarning(message, category, filename, lineno, file, line)
 
 _default_showwarning = warnings.showwarning
 
-_USER_ERRORS = (DataError, TrainingDiverged, OSError, ValueError, SafetensorError, pickle.UnpicklingError)
+_USER_ERRORS = (TrainingDiverged, OSError, ValueError) # what a user can mend: bad data (`DataError` is a ValueError), files, settings, a diverged run
 
 def main(argv:list=None, # Arguments (default: `sys.argv[1:]`)
         ) -> int: # Exit status
@@ -177,10 +168,10 @@ def main(argv:list=None, # Arguments (default: `sys.argv[1:]`)
             print(f'seemore {args.command}: interrupted', file=sys.stderr)
             return 130
         except _USER_ERRORS as e:
-            print(f'seemore {args.command}: error: {_one_line(e)}', file=sys.stderr)
+            print(f'seemore {args.command}: error: {clean_caption(str(e))}', file=sys.stderr)
             return 1
         except Exception as e:
             if os.environ.get('SEEMORE_TRACEBACK'): raise
-            print(f'seemore {args.command}: error: {type(e).__name__}: {_one_line(e)} '
+            print(f'seemore {args.command}: error: {type(e).__name__}: {clean_caption(str(e))} '
                   '(unexpected: set SEEMORE_TRACEBACK=1 to see where it happened)', file=sys.stderr)
             return 1
