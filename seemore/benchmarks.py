@@ -9,18 +9,19 @@ __all__ = ['TINY', 'SECTIONS', 'TARGETS', 'machine_info', 'time_interleaved', 'm
            'plot_results', 'add_bench_arguments', 'bench_command', 'bench_main', 'profile_training_step']
 
 # %% ../nbs/10_benchmarks.ipynb #09269451
-import argparse, base64, json, os, platform, statistics, time
+import argparse, base64, itertools, json, os, platform, statistics, time
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 from .patches import image_to_tensor
-from .data import CaptionedImage, CaptionDataset, decode_image, make_synthetic_scenes, build_tokenizer
-from .vit import MLP
-from .moe import SparseMoE, moe_layers
+from .data import CaptionedImage, CaptionDataset, decode_image, build_tokenizer
+from .synthetic import make_synthetic_scenes
+from .moe import SparseMoE
 from .vlm import VisionLanguageModel, VLMConfig
-from .training import TrainConfig, make_optimizer, autocast_for, pick_device
+from .training import TrainConfig, make_optimizer, train_step, caption_loss
+from .distributed import autocast_for, pick_device
 
 # %% ../nbs/10_benchmarks.ipynb #1e9fa07b
 def machine_info(device:torch.device, # The device the benchmarks run on
@@ -97,23 +98,20 @@ def model_flops(model:VisionLanguageModel, # The model, in training mode
     return counter.get_total_flops()
 
 # %% ../nbs/10_benchmarks.ipynb #be8a1325
-def _same_active_dense(cfg:VLMConfig, tok) -> VisionLanguageModel:
-    "A dense model whose decoder MLPs are as wide as the `top_k` experts a token passes through together."
-    model = VisionLanguageModel(replace(cfg, moe=False), tok)
-    for block in model.decoder.blocks: block.mlp = MLP(cfg.n_embd, hidden_mult=4 * cfg.top_k, dropout=cfg.dropout)
-    return model
+def _compiled(model:torch.nn.Module, batch:tuple, notes:list) -> torch.nn.Module:
+    "`model` compiled if a first forward pass through it compiles (inductor needs a C++ compiler); otherwise `model`, with a note why."
+    compiled = torch.compile(model)
+    try:
+        caption_loss(compiled, *batch)
+        return compiled
+    except Exception as e:
+        notes.append(f'torch.compile failed, eager instead: {type(e).__name__}: {e}'.splitlines()[0])
+        return model
 
-def _compiled(model:torch.nn.Module, notes:list):
-    "`model` compiled; if compiling fails (e.g. no C++ compiler for inductor), eager from then on, with a note why."
-    compiled, works = torch.compile(model), [True]
-    def forward(*args):
-        if works[0]:
-            try: return compiled(*args)
-            except Exception as e:
-                works[0] = False
-                notes.append(f'torch.compile failed, eager instead: {type(e).__name__}: {e}'.splitlines()[0])
-        return model(*args)
-    return forward
+def _timed_step(model:torch.nn.Module, optimizer, get_batch) -> callable:
+    "A job for `time_interleaved`: one `train_step` of `model` on the next of the batches `get_batch(i)` gives."
+    counter = itertools.count(1)
+    return lambda: train_step(model, optimizer, [(get_batch(next(counter)), 1.0)], caption_loss, lr=TrainConfig().lr)
 
 def _training_rows(cfg:VLMConfig, batch_size:int, caption_len:int, device) -> tuple:
     "Four batches of scenes: the rows, their tokenizer, the cached `CaptionDataset` and the base64 PNGs (for per-batch decoding)."
@@ -135,34 +133,27 @@ def bench_training(config:VLMConfig=None, # Model sizes; default: the original s
     rows, tok, data, encoded = _training_rows(cfg, batch_size, caption_len, device)
     notes, n_batches = [], len(rows) // batch_size
 
-    def build(attention, moe, dense_like_moe=False):
+    def build(attention, moe, dense_like_moe=False, dispatch='grouped'):
         torch.manual_seed(0)
-        c = replace(cfg, attention=attention, moe=moe)
-        return (_same_active_dense(c, tok) if dense_like_moe else VisionLanguageModel(c, tok)).to(device).train()
+        c = replace(cfg, attention=attention, moe=moe, moe_dispatch=dispatch)
+        if dense_like_moe: c = replace(c, decoder_mlp_mult=4 * cfg.top_k)     # as wide as the top-k experts a token passes through
+        return VisionLanguageModel(c, tok).to(device).train()
     def teaching_batch(i):   # images decoded from the CSV's base64 PNGs for every batch, as the original did
-        idx = list(range(i * batch_size, (i + 1) * batch_size))
+        idx = list(range(i % n_batches * batch_size, (i % n_batches + 1) * batch_size))
         return (decode_batch([encoded[j] for j in idx], cfg.img_size).to(device),) + data.get_batch(idx)[1:]
-    def fast_batch(i): return data.get_batch(torch.arange(i * batch_size, (i + 1) * batch_size))
+    def fast_batch(i): return data.get_batch(torch.arange(i % n_batches * batch_size, (i % n_batches + 1) * batch_size))
     specs = {'dense, teaching': ('teaching', False, False), 'dense, fast': ('fast', False, False),
              'MoE, teaching': ('teaching', True, False), 'MoE, fast': ('fast', True, False),
              'dense with MoE-active width, fast': ('fast', False, True)}
     jobs, flops = {}, {}
     for name, (attention, moe, wide) in specs.items():
-        model = build(attention, moe, wide)
         teaching = attention == 'teaching'
-        get_batch = teaching_batch if teaching else fast_batch
-        layers = moe_layers(model)
-        for layer in layers: layer.dispatch = 'masked'   # the same products as 'grouped', in ops the FLOP counter knows
-        flops[name] = model_flops(model, fast_batch(0))
-        for layer in layers: layer.dispatch = 'masked' if teaching else 'grouped'
+        # FLOPs counted on the masked dispatch: the same products as 'grouped', in operators the FLOP counter knows
+        flops[name] = model_flops(build(attention, moe, wide, dispatch='masked'), fast_batch(0))
+        model = build(attention, moe, wide, dispatch='masked' if teaching else 'grouped')
         optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4) if teaching else make_optimizer(model, TrainConfig())
-        forward = _compiled(model, notes) if compile and not teaching else model
-        def step(forward=forward, optimizer=optimizer, get_batch=get_batch, counter=[0]):
-            counter[0] += 1
-            images, tokens, targets = get_batch(counter[0] % n_batches)
-            with autocast_for(device): _, loss = forward(images, tokens, targets)
-            loss.backward(); optimizer.step(); optimizer.zero_grad(set_to_none=True)
-        jobs[name] = step
+        if compile and not teaching: model = _compiled(model, fast_batch(0), notes)
+        jobs[name] = _timed_step(model, optimizer, teaching_batch if teaching else fast_batch)
     peak_job, peak_flops = matmul_peak_job(device)
     jobs['matmul peak'] = peak_job
     seconds = time_interleaved(jobs, rounds, warmup, device)
@@ -187,14 +178,11 @@ def bench_moe_layer(config:VLMConfig=None, # Sizes: `n_embd`, `num_experts`, `to
                    ) -> dict: # ms per forward + backward for each dispatch, and masked / grouped
     "One `SparseMoE` layer alone, forward and backward, with grouped and with per-expert-mask dispatch."
     cfg = config or VLMConfig()
-    torch.manual_seed(0)
-    layer = SparseMoE(cfg.n_embd, cfg.num_experts, cfg.top_k).to(device).train()
     x = torch.randn(batch_size, caption_len, cfg.n_embd, device=device, requires_grad=True)
     def job(dispatch):
-        def run():
-            layer.dispatch = dispatch
-            layer(x).square().mean().backward()
-        return run
+        torch.manual_seed(0)
+        layer = SparseMoE(cfg.n_embd, cfg.num_experts, cfg.top_k, dispatch=dispatch).to(device).train()
+        return lambda: layer(x).square().mean().backward()
     seconds = time_interleaved({d: job(d) for d in ('grouped', 'masked')}, rounds, warmup, device)
     return dict(grouped_ms=1000 * seconds['grouped'], masked_ms=1000 * seconds['masked'],
                 grouped_speedup=seconds['masked'] / seconds['grouped'], tokens=batch_size * caption_len)
@@ -210,36 +198,29 @@ def bench_ablation(config:VLMConfig=None, # Model sizes; default: the original's
     "What each change of the fast path buys: the dense teaching step, then the changes added one at a time; and the two MoE dispatches."
     cfg = config or VLMConfig()
     rows, tok, data, encoded = _training_rows(cfg, batch_size, caption_len, device)
-    def job(attention='fast', decode=False, loop_adamw=False, cls_only=True, moe=False, dispatch='grouped'):
+    def job(attention='fast', decode=False, loop_adamw=False, moe=False, dispatch='grouped'):
         torch.manual_seed(0)
-        model = VisionLanguageModel(replace(cfg, attention=attention, moe=moe), tok).to(device).train()
-        model.vision_encoder.cls_only_last_block = cls_only
-        for layer in moe_layers(model): layer.dispatch = dispatch
+        model = VisionLanguageModel(replace(cfg, attention=attention, moe=moe, moe_dispatch=dispatch), tok).to(device).train()
         optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4) if loop_adamw else make_optimizer(model, TrainConfig())
-        counter = [0]
-        def step():
-            counter[0] += 1
-            idx = torch.arange(batch_size) + (counter[0] % 4) * batch_size
+        def get_batch(i):
+            idx = torch.arange(batch_size) + (i % 4) * batch_size
             images, tokens, targets = data.get_batch(idx)
-            if decode: images = decode_batch([encoded[j] for j in idx], cfg.img_size).to(device)
-            with autocast_for(device): _, loss = model(images, tokens, targets)
-            loss.backward(); optimizer.step(); optimizer.zero_grad(set_to_none=True)
-        return step
-    variants = {'teaching: per-head attention, images decoded per batch, AdamW loop, every position in the last ViT block':
-                    job('teaching', decode=True, loop_adamw=True, cls_only=False),
-                '+ images cached as tensors': job('teaching', loop_adamw=True, cls_only=False),
-                '+ foreach AdamW': job('teaching', cls_only=False),
-                '+ fused QKV and scaled_dot_product_attention': job('fast', cls_only=False),
-                '+ only CLS in the last ViT block (the fast path)': job('fast'),
-                'MoE, fast path with per-expert-mask dispatch': job('fast', moe=True, dispatch='masked'),
-                'MoE, fast path with grouped dispatch': job('fast', moe=True)}
-    seconds = time_interleaved(variants, rounds, warmup, device)
-    names, out = list(seconds), []
-    for i, name in enumerate(names):
-        previous = seconds[names[i - 1]] if 0 < i and i != 5 else None
+            return (decode_batch([encoded[j] for j in idx], cfg.img_size).to(device) if decode else images), tokens, targets
+        return _timed_step(model, optimizer, get_batch)
+    # (name, job, whether it adds one change to the row above it)
+    variants = [('teaching: per-head attention, images decoded per batch, AdamW loop', job('teaching', decode=True, loop_adamw=True), False),
+                ('+ images cached as tensors', job('teaching', loop_adamw=True), True),
+                ('+ foreach AdamW', job('teaching'), True),
+                ('+ fused QKV, scaled_dot_product_attention, only CLS in the last ViT block (the fast path)', job('fast'), True),
+                ('MoE, fast path with per-expert-mask dispatch', job('fast', moe=True, dispatch='masked'), False),
+                ('MoE, fast path with grouped dispatch', job('fast', moe=True), True)]
+    seconds = time_interleaved({name: run for name, run, _ in variants}, rounds, warmup, device)
+    out = []
+    for i, (name, _, adds_to_previous) in enumerate(variants):
+        previous = seconds[variants[i - 1][0]] if adds_to_previous else None
         out.append(dict(change=name, step_ms=1000 * seconds[name], samples_per_s=batch_size / seconds[name],
                         vs_previous=None if previous is None else previous / seconds[name],
-                        vs_teaching=seconds[names[0]] / seconds[name]))
+                        vs_teaching=seconds[variants[0][0]] / seconds[name]))
     return out
 
 # %% ../nbs/10_benchmarks.ipynb #acd6a53b
@@ -333,13 +314,8 @@ def bench_scaling(config:VLMConfig=None, # Base sizes; default the original's
     for key, (b, s, n) in settings.items():
         torch.manual_seed(0)
         model = VisionLanguageModel(replace(cfg, img_size=s, attention='fast'), tok).to(device).train()
-        optimizer = make_optimizer(model, TrainConfig())
-        images = torch.randn(b, 3, s, s, device=device)
-        tokens = torch.randint(4, tok.vocab_size, (b, n + 1), device=device)
-        def step(model=model, optimizer=optimizer, images=images, tokens=tokens):
-            with autocast_for(device): _, loss = model(images, tokens, tokens)
-            loss.backward(); optimizer.step(); optimizer.zero_grad(set_to_none=True)
-        jobs[key] = step
+        batch = (torch.randn(b, 3, s, s, device=device),) + (torch.randint(4, tok.vocab_size, (b, n + 1), device=device),) * 2
+        jobs[key] = _timed_step(model, make_optimizer(model, TrainConfig()), lambda i, batch=batch: batch)
     seconds = time_interleaved(jobs, rounds, warmup, device)
     return [dict(vary=key[0], batch_size=b, img_size=s, caption_len=n, step_ms=1000 * seconds[key], samples_per_s=b / seconds[key])
             for key, (b, s, n) in settings.items()]
@@ -559,10 +535,8 @@ def profile_training_step(config:VLMConfig=None, # Sizes; default: the original'
     torch.manual_seed(0)
     model = VisionLanguageModel(cfg, tok).train()
     optimizer = make_optimizer(model, TrainConfig())
-    images, tokens = torch.randn(batch_size, 3, cfg.img_size, cfg.img_size), torch.randint(4, tok.vocab_size, (batch_size, caption_len + 1))
-    def step():
-        _, loss = model(images, tokens, tokens)
-        loss.backward(); optimizer.step(); optimizer.zero_grad(set_to_none=True)
+    batch = (torch.randn(batch_size, 3, cfg.img_size, cfg.img_size),) + (torch.randint(4, tok.vocab_size, (batch_size, caption_len + 1)),) * 2
+    step = _timed_step(model, optimizer, lambda i: batch)
     step()
     with profile() as prof:
         for _ in range(steps): step()

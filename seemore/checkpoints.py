@@ -7,7 +7,7 @@ __all__ = ['STATE_FILE', 'CHECKPOINT_FILES', 'rng_states', 'set_rng_states', 'sa
            'prune_checkpoints']
 
 # %% ../nbs/08b_checkpoints.ipynb #184a57ad
-import os, shutil
+import json, os, shutil
 from pathlib import Path
 import torch
 from .vlm import VisionLanguageModel
@@ -58,6 +58,9 @@ def load_checkpoint(directory, # A directory written by `save_checkpoint`
     "Load a checkpoint's model and training state, without unpickling anything but tensors and plain containers."
     directory = Path(directory)
     model = VisionLanguageModel.load(directory, device)
+    if model.config.moe and json.loads((directory / 'config.json').read_text()).get('format_version', 1) < 2:
+        raise ValueError(f'{directory} is a seeMoE checkpoint in model format 1 (one MLP per expert): its model loads and captions, '
+                         'but its optimiser state does not fit the stacked experts of format 2, so training cannot continue from it')
     try: state = torch.load(directory / STATE_FILE, map_location=device, weights_only=True)
     except FileNotFoundError: raise FileNotFoundError(f'{directory} has no {STATE_FILE}: not a training checkpoint') from None
     except Exception as e:

@@ -74,7 +74,6 @@ class ViT(nn.Module):
         self.dropout = nn.Dropout(dropout)
         self.blocks = nn.ModuleList([Block(embed_dim, num_heads, dropout, attention=attention) for _ in range(num_blks)])
         self.layer_norm = nn.LayerNorm(embed_dim)
-        self.cls_only_last_block = True   # fast path: the last block computes only the CLS token when that is all `forward` returns
 
     def forward(self,
                 images:torch.Tensor, # (B, 3, img_size, img_size), normalised as by `image_to_tensor`
@@ -86,7 +85,7 @@ class ViT(nn.Module):
         x = self.dropout(x)
         last = len(self.blocks) - 1
         for i, block in enumerate(self.blocks):   # the fast path's last block computes only what is returned
-            only_cls = self.cls_only_last_block and i == last and output == 'cls' and isinstance(block.attn, Attention)
+            only_cls = i == last and output == 'cls' and isinstance(block.attn, Attention)
             x = block(x, queries=1) if only_cls else block(x)
         x = self.layer_norm(x)
         return x[:, 0] if output == 'cls' else x[:, 1:]
