@@ -305,7 +305,7 @@ class CaptionDataset:
                               self.captions, self.row_ids, self.pad_id)
 
 # %% ../nbs/07_data.ipynb #83214a24
-def load_splits(path=None, # Data file or folder (see `read_captioned_images`); `None` is the default dataset
+def load_splits(path, # Data file or folder (see `read_captioned_images`)
                 img_size:int=96, # Side the images are resized to
                 block_size:int=64, # The model's text context
                 valid_frac:float=0.1, # Fraction of the rows held out for validation
@@ -314,9 +314,6 @@ def load_splits(path=None, # Data file or folder (see `read_captioned_images`); 
                 strict:bool=False, # Stop at the first bad row instead of skipping it
                ) -> tuple: # `(train, valid, tokenizer)`
     "Read a captioned-image dataset, split it without leaks, and turn both sides into `CaptionDataset`s."
-    if path is None:
-        from seemore.synthetic import default_dataset_path  # here, not at the top: seemore.synthetic imports this module
-        path = default_dataset_path()
     examples = read_captioned_images(path, strict=strict)
     train, valid = split_examples(examples, valid_frac, seed)
     tokenizer = tokenizer or build_tokenizer(train)

@@ -378,6 +378,7 @@ def _resume_from(out_dir:Path, cfg:TrainConfig, device) -> tuple:
 def _train(data, out_dir, cfg, model_config, resume, valid_frac, strict, tracking, tracking_uri, experiment,
            pretrain_text_file, pretrain_steps, quiet, device, main_process):
     from seemore.data import load_splits
+    from seemore.synthetic import default_dataset_path
     state, model = None, None
     if not resume and checkpoints(out_dir):
         raise FileExistsError(f'{out_dir} holds checkpoints of an earlier run (newest: {checkpoints(out_dir)[-1].name}): '
@@ -387,7 +388,7 @@ def _train(data, out_dir, cfg, model_config, resume, valid_frac, strict, trackin
         model_config = model.config
         if not quiet: print(f'resuming from {found} (step {state["step"]} of {cfg.steps})')
     model_config = model_config or DEFAULT_MODEL
-    train_data, valid_data, tokenizer = load_splits(data, model_config.img_size, model_config.block_size, valid_frac, cfg.seed,
+    train_data, valid_data, tokenizer = load_splits(default_dataset_path() if data is None else data, model_config.img_size, model_config.block_size, valid_frac, cfg.seed,
                                                     tokenizer=model.tokenizer if model else None, strict=strict)
     if model is None:
         torch.manual_seed(cfg.seed)
