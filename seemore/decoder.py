@@ -25,7 +25,8 @@ class DecoderLanguageModel(nn.Module):
                  dropout:float=0.1, # Dropout on embeddings and inside the blocks
                  pad_id:int=0, # Target id ignored by the loss (the tokenizer's `pad_id`)
                  attention:str='fast', # 'fast' or 'teaching' attention, see `Block`
-                 make_mlp=None, # Callable returning each block's feed-forward layer; an `MLP` if not given
+                 make_mlp=None, # Callable returning each block's feed-forward layer (e.g. a `SparseMoE`); an `MLP` if not given
+                 mlp_mult:int=4, # Hidden width of the `MLP`s as a multiple of `n_embd`
                 ):
         super().__init__()
         self.pad_id, self.max_positions = pad_id, max_positions
@@ -33,7 +34,7 @@ class DecoderLanguageModel(nn.Module):
         self.position_embedding = nn.Embedding(max_positions, n_embd)
         self.dropout = nn.Dropout(dropout)
         self.blocks = nn.ModuleList([Block(n_embd, num_heads, dropout, causal=True, attention=attention,
-                                           mlp=make_mlp() if make_mlp else None) for _ in range(n_layer)])
+                                           mlp=make_mlp() if make_mlp else None, mlp_mult=mlp_mult) for _ in range(n_layer)])
         self.ln_f = nn.LayerNorm(n_embd)
         self.lm_head = nn.Linear(n_embd, vocab_size)
 

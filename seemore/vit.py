@@ -35,6 +35,7 @@ class Block(nn.Module):
                  causal:bool=False, # Causal attention (decoder) or full attention (encoder)?
                  attention:str='fast', # 'fast' (fused `Attention`) or 'teaching' (head-by-head `MultiHeadAttention`)
                  mlp:nn.Module=None, # Feed-forward layer; an `MLP` of width `n_embd` if not given
+                 mlp_mult:int=4, # Hidden width of that `MLP` as a multiple of `n_embd`
                 ):
         super().__init__()
         attention_classes = {'fast': Attention, 'teaching': MultiHeadAttention}
@@ -43,7 +44,7 @@ class Block(nn.Module):
         self.ln1 = nn.LayerNorm(n_embd)
         self.attn = attention_classes[attention](n_embd, num_heads, dropout, causal)
         self.ln2 = nn.LayerNorm(n_embd)
-        self.mlp = MLP(n_embd, dropout=dropout) if mlp is None else mlp
+        self.mlp = MLP(n_embd, mlp_mult, dropout) if mlp is None else mlp
 
     def forward(self,
                 x:torch.Tensor, # The residual stream, (B, T, n_embd)

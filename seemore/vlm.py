@@ -18,7 +18,7 @@ from safetensors.torch import save_model, load_file
 from .tokenizer import CharTokenizer
 from .patches import image_to_tensor
 from .attention import copy_attention_weights
-from .vit import ViT, MLP
+from .vit import ViT
 from .projector import MultiModalProjector
 from .decoder import DecoderLanguageModel
 from .moe import SparseMoE, DISPATCHES, moe_layers, moe_aux_loss
@@ -83,11 +83,11 @@ class VisionLanguageModel(nn.Module):
         c = config
         self.vision_encoder = ViT(c.img_size, c.patch_size, c.image_embed_dim, c.n_head, c.num_blks, c.dropout, c.attention)
         self.projector = MultiModalProjector(c.image_embed_dim, c.n_embd, dropout=c.dropout)
-        if c.moe: make_mlp = lambda: SparseMoE(c.n_embd, c.num_experts, c.top_k, c.dropout, c.capacity_factor, c.decoder_mlp_mult, c.moe_dispatch)
-        else: make_mlp = lambda: MLP(c.n_embd, c.decoder_mlp_mult, c.dropout)
+        make_moe = lambda: SparseMoE(c.n_embd, c.num_experts, c.top_k, c.dropout, c.capacity_factor, c.decoder_mlp_mult, c.moe_dispatch)
         self.decoder = DecoderLanguageModel(tokenizer.vocab_size, c.n_embd, c.n_head, c.n_layer,
                                             max_positions=c.num_visual_tokens + c.block_size, dropout=c.dropout,
-                                            pad_id=tokenizer.pad_id, attention=c.attention, make_mlp=make_mlp)
+                                            pad_id=tokenizer.pad_id, attention=c.attention,
+                                            make_mlp=make_moe if c.moe else None, mlp_mult=c.decoder_mlp_mult)
 
     def encode_images(self,
                       images:torch.Tensor, # (B, 3, img_size, img_size), as made by `image_to_tensor`
