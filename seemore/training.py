@@ -119,8 +119,7 @@ def train_step(model:torch.nn.Module, # What to call: the model, or its `Distrib
             with autocast_for(device): losses = loss_fn(model, *inputs)
             (losses['loss'] * weight / len(batches)).backward()
         for name, value in losses.items(): totals[name] = totals.get(name, 0) + value.detach() * weight / len(batches)
-    if grad_clip:
-        torch.nn.utils.clip_grad_norm_([p for g in optimizer.param_groups for p in g['params'] if p.grad is not None], grad_clip)
+    if grad_clip: torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.grad is not None], grad_clip)
     optimizer.step()
     optimizer.zero_grad(set_to_none=True)
     return totals
@@ -176,7 +175,7 @@ def fit(model:VisionLanguageModel, # Model to train, in place, on its device
             log_training(window, done, lr, model, history, tracker, out_dir, bar)
         if validating: metrics, predicted = validate(model, valid_data, done, history, tracker, quiet)
         if checkpointing and rank == 0: save_training_state(out_dir, model, optimizer, done, cfg, history, tracker)
-        if validating or checkpointing: window.reset()           # samples/s measures training alone
+        if validating or checkpointing: window.reset()           # restart its clock: samples/s measures training alone
         if out_of_time: break
     if bar: bar.on_iter_end()
     if metrics is None: metrics, predicted = validate(model, valid_data, done, history, tracker, quiet)   # nothing left to train
@@ -247,6 +246,7 @@ def log_training(window:LossWindow, # Losses since the last log
         logged.update(train_aux_loss=means['aux_loss'], train_lm_loss=loss - means['aux_loss'],
                       dropped_assignments=sum(m.aux['dropped'].item() for m in moe_layers(model)))
     tracker.log_metrics(logged, step)
+    window.reset()
     if bar:
         bar.child.comment = f'loss {loss:.4f}'
         bar.update_graph([[[s for s, _ in history['train']], [l for _, l in history['train']]]])
