@@ -17,6 +17,7 @@ source_suffix = {'.ipynb': 'myst-nb'}  # only notebooks are pages
 exclude_patterns = ['_site', 'jupyter_execute', '_static', '**/.ipynb_checkpoints']
 
 nb_execution_mode = 'off'  # render the outputs saved in the notebooks, never re-run them
+nb_render_markdown_format = 'myst'  # markdown outputs (result tables) as MyST, so their tables are tables, not pipe text
 myst_enable_extensions = ['dollarmath', 'colon_fence', 'attrs_block', 'attrs_inline']
 myst_all_links_external = True  # docs.py already made nbdev's links site-relative; check_docs.py checks them
 suppress_warnings = ['myst.header']  # show_doc headings are H3/H4 right under the page title
