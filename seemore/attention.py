@@ -123,6 +123,7 @@ class Attention(nn.Module):
                 kv_cache:KVCache=None, # Cache to read earlier keys/values from and append the new ones to
                 queries:int=None, # Compute the outputs of the first `queries` positions only (all T still serve as keys and values); None: all
                ) -> torch.Tensor: # (B, T, n_embd), or (B, queries, n_embd)
+        "Causal or full multi-head attention of the new positions over all keys (cached and new), with one fused QKV projection and `scaled_dot_product_attention`."
         B, T, C = x.shape
         if queries is None:
             q, k, v = self.qkv(x).view(B, T, 3, self.num_heads, self.head_size).permute(2, 0, 3, 1, 4)

@@ -45,6 +45,7 @@ class DecoderLanguageModel(nn.Module):
                 kv_caches:list=None, # One `KVCache` per block, during generation
                 start_pos:int=0, # Position of the first input (the number of positions already in the caches)
                ): # (logits over the vocabulary at the text positions (B, T, vocab_size), loss or None)
+        "Embed the text, put the visual tokens in front, run the causal blocks, and predict the next character at every text position."
         x = self.token_embedding(tokens)
         if visual_tokens is not None: x = torch.cat([visual_tokens.to(x.dtype), x], dim=1)
         end = start_pos + x.shape[1]

@@ -80,6 +80,7 @@ class ViT(nn.Module):
                 images:torch.Tensor, # (B, 3, img_size, img_size), normalised as by `image_to_tensor`
                 output:str='cls', # 'cls': the CLS embedding (B, embed_dim); 'patches': all patch tokens (B, num_patches, embed_dim)
                ) -> torch.Tensor:
+        "Encode `images`: patches and CLS token with positions, through the blocks; return the CLS embedding or the patch tokens."
         if output not in ('cls', 'patches'): raise ValueError(f"output must be 'cls' or 'patches', not {output!r}")
         x = self.patch_embedding(images)
         x = torch.cat([self.cls_token.expand(x.shape[0], -1, -1), x], dim=1) + self.pos_embedding

@@ -100,6 +100,7 @@ class VisionLanguageModel(nn.Module):
                 tokens:torch.Tensor, # Caption inputs `<bos> c₁ … cₙ` (right-padded), (B, T)
                 targets:torch.Tensor=None, # Next characters `c₁ … cₙ <eos>` (right-padded with `pad_id`), (B, T)
                ): # (logits (B, T, vocab_size), the captioning loss or None)
+        "Encode the images into visual tokens and let the decoder predict each next caption character after them."
         if tokens.shape[1] > self.config.block_size:
             raise ValueError(f'{tokens.shape[1]} text tokens exceed block_size={self.config.block_size}')
         return self.decoder(tokens, self.encode_images(images), targets)

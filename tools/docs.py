@@ -60,6 +60,7 @@ def fix_markdown(md, depth, doc_url, gfm):
     md = CALLOUT.sub(callout, md)
     if not gfm: md = SHOWDOC.sub(showdoc, md)
     md = re.sub(r'\{target="_blank"[^}]*\}', '', md)
+    md = md.replace('args:VAR_POSITIONAL, kwargs:VAR_KEYWORD', '*args, **kwargs')  # how fastcore prints an inherited (*args, **kwargs) signature
     return LINK.sub(link, md)
 
 def convert(nb, depth, doc_url, gfm=False):
