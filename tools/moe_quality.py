@@ -9,12 +9,12 @@ the steps and the wall time; and where, when and with what the numbers were take
     OMP_NUM_THREADS=2 python tools/moe_quality.py                     # writes nbs/benchmarks/moe-default.json
     python tools/moe_quality.py --steps 5 --out /tmp/moe-smoke.json   # a smoke test of the script
 """
-import argparse, json, os, platform, subprocess, sys, tempfile, time, warnings
+import argparse, json, subprocess, sys, tempfile, time, warnings
 from dataclasses import asdict, replace
-from datetime import datetime, timezone
 from pathlib import Path
-import torch
 from seemore.training import train, TrainConfig, DEFAULT_MODEL
+from seemore.benchmarks import machine_info
+from seemore.distributed import pick_device
 
 REPO = Path(__file__).resolve().parent.parent
 RUNS = {'with_load_balancing': 0.01, 'without_load_balancing': 0.0}
@@ -26,18 +26,6 @@ def git_commit() -> str:
         dirty = subprocess.run(['git', 'status', '--porcelain', '--untracked-files=no'], cwd=REPO, capture_output=True, text=True).stdout.strip()
         return commit + ('+dirty' if dirty else '')
     except (OSError, subprocess.CalledProcessError): return 'unknown'
-
-def machine() -> dict:
-    "Date, CPU model, cores, threads, Python and PyTorch versions."
-    cpu = platform.processor() or platform.machine()
-    try:
-        names = [l.split(':', 1)[1].strip() for l in Path('/proc/cpuinfo').read_text().splitlines() if l.startswith('model name')]
-        if names: cpu = names[0]
-    except OSError: pass
-    info = dict(date=datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC'), cpu=cpu, cpu_cores=os.cpu_count(),
-                threads=torch.get_num_threads(), torch=torch.__version__, python=platform.python_version())
-    if torch.cuda.is_available(): info['gpu'] = torch.cuda.get_device_name()
-    return info
 
 def run(load_balance_weight:float, steps:int, device:str) -> dict:
     "Train seeMoE once, as `seemore train --moe --steps <steps>` does (without MLflow), and return its final validation numbers."
@@ -60,7 +48,7 @@ def main(argv=None):
     parser.add_argument('--device', default='auto', help="torch device to train on (default: 'auto', as `seemore train`)")
     argv = sys.argv[1:] if argv is None else argv
     args = parser.parse_args(argv)
-    recorded = dict(machine=machine(), git_commit=git_commit(), command=' '.join(['python', 'tools/moe_quality.py', *argv]),
+    recorded = dict(machine=machine_info(pick_device(args.device)), git_commit=git_commit(), command=' '.join(['python', 'tools/moe_quality.py', *argv]),
                     settings=dict(steps=args.steps, data='default', device=args.device), runs={})
     for name, weight in RUNS.items():
         recorded['runs'][name] = result = run(weight, args.steps, args.device)
