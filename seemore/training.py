@@ -165,7 +165,7 @@ def fit(model:VisionLanguageModel, # Model to train, in place, on its device
     for step in steps:
         if step == cfg.unfreeze_at: set_frozen(model, cfg.freeze, frozen=False); trained = wrap_ddp(model)
         lr = lr_at(step, cfg)
-        losses = train_step(trained, optimizer, micro_batches(train_data, schedule, step, cfg.grad_accum), caption_loss, lr, cfg.grad_clip)
+        losses = train_step(trained, optimizer, micro_batches(train_data, schedule, step, cfg.grad_accum, model.device), caption_loss, lr, cfg.grad_clip)
         window.add(losses, schedule.batch_size * cfg.grad_accum)
         done = step + 1
         out_of_time = deadline is not None and any_process(time.monotonic() > deadline, model.device)
@@ -189,7 +189,7 @@ def micro_batches(data:CaptionDataset, # Training rows
                   schedule:BatchSchedule, # Batch order of the run
                   step:int, # Optimiser step
                   grad_accum:int=1, # Micro-batches per step
-                  device=None, # Where the model is; default: where the data is
+                  device=None, # Where the model is (batches are moved there); default: where the data is
                  ) -> list: # `(inputs, weight)` pairs, as `train_step` takes them
     "The micro-batches of optimiser step `step`: this process's rows of each global batch, and their loss weight."
     rank, world = process_group()
