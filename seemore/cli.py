@@ -69,6 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument('--model', required=True, help='model directory written by seemore train (OUT/model)')
     c.add_argument('--device', default='auto', help="'auto', 'cpu', 'cuda', 'mps', ...")
     c.add_argument('--batch-size', type=int, default=64, help='images captioned per forward pass')
+    c.add_argument('--explain', metavar='OUT.png', help='also draw where the model looked for each word (see VisionLanguageModel.explain) '
+                   'to OUT.png; with several images, to OUT-<image name>.png')
     c.set_defaults(func=caption_command)
 
     e = sub.add_parser('eval', help='measure caption accuracy on a dataset', description='Print exact-match and character accuracy of a model on a dataset.')
@@ -159,7 +161,21 @@ def caption_command(args) -> int:
     captions = iter(model.caption(readable, batch_size=args.batch_size) if readable else [])
     for im in images:
         if im is not None: print(next(captions))
+    if args.explain:
+        for path, im in zip(args.images, images):
+            if im is not None: _save_explanation(model, im, _explanation_file(args.explain, path, len(args.images)))
     return 1 if failed else 0
+
+def _explanation_file(out, image_path, n_images): # `out` itself for one image; `out` with the image's name added for several
+    out = Path(out)
+    return out if n_images == 1 else out.with_name(f'{out.stem}-{Path(image_path).stem}{out.suffix or ".png"}')
+
+def _save_explanation(model, image, path):
+    import matplotlib.pyplot as plt
+    fig = model.explain(image).show(image)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    print(f'seemore caption: where the model looked: {path}', file=sys.stderr)
 
 def eval_command(args) -> int:
     "`seemore eval`: exact-match and character accuracy of a model on a dataset."
