@@ -2,16 +2,18 @@
 
 nbdev renders its site with Quarto (`nbdev_docs`), which cannot be installed here. Instead:
 1. `nbdev.serve.proc_nbs` runs nbdev's own processing (show_doc, `#|` directives, doc links) into `_proc/`;
-2. `convert` rewrites the Quarto-only parts of each processed notebook for Sphinx + myst-nb;
+2. `convert` rewrites the Quarto-only parts of each processed notebook for Sphinx + myst-nb,
+   shows each dataclass's fields as a table and signatures as plain code;
 3. Sphinx (theme furo, settings in tools/sphinx/conf.py) renders the saved outputs into `_docs/`,
    with MathJax served from a local copy;
 4. README.md is written from the processed index notebook, as `nbdev_readme` would.
 Install the toolchain first: `bash tools/ci-docs.sh` (or tools/requirements-docs.txt + npm mathjax@3).
 """
-import os, re, shutil, sys, time
+import dataclasses, importlib, inspect, os, re, shutil, sys, time
 from pathlib import Path
 import nbformat, yaml
 from docutils.nodes import make_id
+from fastcore.docments import docments
 from nbdev.config import get_config
 from nbdev.serve import proc_nbs
 
@@ -21,6 +23,10 @@ DIRECTIVE = re.compile(r'^#\|\s*([\w-]+)\s*:?\s*(.*?)\s*$')
 CALLOUT = re.compile(r'^(:{3,})\s*\{\.callout-(\w+)([^}]*)\}[ \t]*\n(.*?)\n\1[ \t]*$', re.M | re.S)  # fence, kind, attrs, body
 LINK = re.compile(r'(!?)\[([^\]]*)\]\(([^)\s]+)([^)]*)\)')
 SHOWDOC = re.compile(r'^-{3,}\s*\n+\[source\]\((\S+?)\)\{[^}]*\}\s*\n+(#+) (.+)\n', re.M)  # hr, source link, heading
+# a whole show_doc block: (hr, source link and heading), source URL, name, signature, docstring (up to the next block)
+SHOWDOC_BLOCK = re.compile(r'^(-{3,}\s*\n+\[source\]\((\S+?)\)\{[^}]*\}\s*\n+#+ (.+)\n)\s*'
+                           r'(```python\n.*?\n```)[ \t]*\n(.*?)(?=^-{3,}\s*\n+\[source\]|\Z)', re.M | re.S)
+CODE_LINK = re.compile(r'\[(`[^`\]]+`)\]\([^)\s]+\)')  # a doc link nbdev put in a signature: [`Attention`](attention.html#attention)
 
 def page_name(nb_path):
     "The page nbdev gives a notebook: `01_patches.ipynb` -> `patches.html`."
@@ -31,6 +37,60 @@ def directives(src):
     d, lines = {}, src.splitlines()
     while lines and (m := DIRECTIVE.match(lines[0])): d[m[1]] = m[2].lower(); lines.pop(0)
     return d, '\n'.join(lines)
+
+def documented_object(src_url, name):
+    "The object a show_doc block is about, from its source link (`.../blob/main/seemore/vlm.py#L30`) and heading."
+    m = re.search(r'/blob/[^/]+/([\w/]+)\.py#L\d+$', src_url)
+    if not m: return None
+    try: obj = importlib.import_module(m[1].replace('/', '.'))
+    except ImportError: return None
+    for part in name.replace('\\', '').strip().split('.'): obj = getattr(obj, part, None)
+    return obj
+
+def type_name(anno):
+    "An annotation as it is written in code: `int`, `Path`, `list[str]`; empty if there is none."
+    if anno in (None, inspect.Parameter.empty): return ''
+    return anno.__name__ if isinstance(anno, type) else str(anno).replace('typing.', '')
+
+def table_cell(text):
+    "Text that can stand in a markdown table cell."
+    return ' '.join(str(text).split()).replace('|', '\\|')
+
+def field_default(f):
+    "A dataclass field's default as code: `128`, `list()` for a factory; `(required)` if it has none."
+    if f.default is not dataclasses.MISSING: return f'`{f.default!r}`'
+    if f.default_factory is not dataclasses.MISSING: return f'`{f.default_factory.__name__}()`'
+    return '(required)'
+
+def field_table(cls):
+    "A markdown table of a dataclass's fields: name, type, default and the docments comment (with nbdev's doc links)."
+    from nbdev.doclinks import NbdevLookup
+    comments, linkify = docments(cls, full=True), NbdevLookup().linkify
+    rows = ['| Field | Type | Default | Description |', '|---|---|---|---|']
+    for f in dataclasses.fields(cls):
+        info = comments.get(f.name, {})
+        anno = type_name(info.get('anno', f.type))
+        cells = [f'`{f.name}`', f'`{anno}`' if anno else '', field_default(f), linkify(info.get('docment') or '')]
+        rows.append('| ' + ' | '.join(map(table_cell, cells)) + ' |')
+    return '\n'.join(rows)
+
+def plain_code(md):
+    "Code blocks as code reads: nbdev's doc links back to their names, `*args`/`**kwargs` instead of `args:VAR_POSITIONAL`."
+    def plain(m):
+        code = CODE_LINK.sub(r'\1', m[0])
+        return re.sub(r'\b(\w+):VAR_(POSITIONAL|KEYWORD)\b', lambda v: ('*' if v[2] == 'POSITIONAL' else '**') + v[1], code)
+    return re.sub(r'^```.*?^```', plain, md, flags=re.M | re.S)
+
+def fix_showdoc(md):
+    "show_doc output: a class is a `class`; a dataclass gets a table of its fields under its docstring instead of a signature."
+    def block(m):
+        head, src, name, sig, doc = m.groups()
+        obj = documented_object(src, name)
+        if isinstance(obj, type) and dataclasses.is_dataclass(obj): return f'{head}\n{doc.strip()}\n\n{field_table(obj)}\n\n'
+        if isinstance(obj, type): sig = sig.replace(f'def {obj.__name__}(', f'class {obj.__name__}(', 1)
+        return f'{head}\n{sig}\n{doc}'
+    md = re.sub(r'\n\n+```\n', '\n```\n', re.sub(r'```python\n\n+', '```python\n', md))  # trim show_doc's blank lines
+    return SHOWDOC_BLOCK.sub(block, md)
 
 def fix_markdown(md, depth, doc_url, gfm):
     "Callouts, show_doc blocks and links, for Sphinx pages `depth` folders deep, or for GitHub (`gfm`)."
@@ -60,8 +120,7 @@ def fix_markdown(md, depth, doc_url, gfm):
     md = CALLOUT.sub(callout, md)
     if not gfm: md = SHOWDOC.sub(showdoc, md)
     md = re.sub(r'\{target="_blank"[^}]*\}', '', md)
-    md = md.replace('args:VAR_POSITIONAL, kwargs:VAR_KEYWORD', '*args, **kwargs')  # how fastcore prints an inherited (*args, **kwargs) signature
-    return LINK.sub(link, md)
+    return LINK.sub(link, plain_code(md))
 
 def convert(nb, depth, doc_url, gfm=False):
     "Rewrite a notebook processed for Quarto: front matter, `#|` directives, asis outputs, markdown."
@@ -83,8 +142,7 @@ def convert(nb, depth, doc_url, gfm=False):
             if d.get('echo') != 'false' or d.get('output') not in ('false', 'asis'): cells.append(c)
             if d.get('output') == 'asis':  # e.g. show_doc: its markdown output becomes part of the page
                 md = ''.join(o.get('data', {}).get('text/markdown', o.get('text', '')) for o in c.outputs)
-                md = re.sub(r'\n\n+```\n', '\n```\n', re.sub(r'```python\n\n+', '```python\n', md))  # trim show_doc's blank lines
-                cells.append(nbformat.v4.new_markdown_cell(fix_markdown(md, depth, doc_url, gfm)))
+                cells.append(nbformat.v4.new_markdown_cell(fix_markdown(fix_showdoc(md), depth, doc_url, gfm)))
     nb.cells = cells
     nb.metadata.setdefault('language_info', {'name': 'python'})
     return nb
