@@ -9,7 +9,7 @@ __all__ = ['MLP', 'Block', 'ViT', 'cls_attention_maps']
 import torch
 from torch import nn
 from .patches import PatchEmbeddings
-from .attention import Attention, MultiHeadAttention, copy_attention_weights
+from .attention import Attention, MultiHeadAttention, attention_weights
 
 # %% ../nbs/03_vit.ipynb #28aba8c4
 class MLP(nn.Module):
@@ -103,12 +103,6 @@ def cls_attention_maps(vit:ViT, # An image encoder
     x = torch.cat([vit.cls_token.expand(x.shape[0], -1, -1), x], dim=1) + vit.pos_embedding
     blocks = list(vit.blocks)
     for block in blocks[:range(len(blocks))[layer]]: x = block(x)
-    block = blocks[layer]
-    attn = block.attn
-    if not isinstance(attn, Attention):
-        attn = copy_attention_weights(attn, Attention(x.shape[-1], len(attn.heads)).to(x.device))
-    B, T, C = x.shape
-    q, k, _ = attn.qkv(block.ln1(x)).view(B, T, 3, attn.num_heads, attn.head_size).permute(2, 0, 3, 1, 4)
-    weights = torch.softmax(q[:, :, :1] @ k.transpose(-2, -1) * attn.head_size ** -0.5, dim=-1)   # (B, heads, 1, T)
-    grid = int(round((T - 1) ** 0.5))
-    return weights[:, :, 0, 1:].reshape(B, attn.num_heads, grid, grid)
+    weights = attention_weights(blocks[layer].attn, blocks[layer].ln1(x))[:, :, 0, 1:]   # (B, heads, patches): row 0 is CLS
+    grid = int(round(weights.shape[-1] ** 0.5))
+    return weights.unflatten(-1, (grid, grid))
