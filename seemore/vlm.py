@@ -292,24 +292,25 @@ def explain(self:VisionLanguageModel,
 @patch
 def show(self:Explanation,
          image, # The PIL image that was explained
-         cols:int=6, # Panels per row
-         size:float=1.6, # Inches per panel
+         cols:int=5, # Panels per row
+         size:float=1.7, # Inches per panel
         ):
-    "The image with its caption, then each word's attention map drawn over it; returns the matplotlib figure."
+    "The image, then each word's attention map over it (scaled from its least to its most attended patch); returns the matplotlib figure."
     import matplotlib.pyplot as plt
     side = max(self.maps.shape[-1], 1) * 16
     shown = image.convert('RGB').resize((side, side))
     n = len(self.words) + 1
-    rows = -(-n // cols)
-    fig, axes = plt.subplots(rows, min(n, cols), figsize=(size * min(n, cols), size * 1.25 * rows), squeeze=False)
+    rows, cols = -(-n // cols), min(n, cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(size * cols, size * 1.15 * rows + 0.3), squeeze=False, layout='constrained')
     for ax in axes.flat: ax.axis('off')
     axes.flat[0].imshow(shown); axes.flat[0].set_title('image', fontsize=10)
     for ax, word, m, share in zip(axes.flat[1:], self.words, self.maps, self.image_share):
-        ax.imshow(shown.convert('L'), cmap='gray', vmin=0, vmax=255)
-        ax.imshow(m.numpy(), cmap='inferno', alpha=0.6, extent=(0, side, side, 0), vmin=0)
-        ax.set_title(f'{word}\n{share:.0%} on image', fontsize=10)
-    layers = f'layers {self.layers[0]}–{self.layers[-1]}' if self.layers == list(range(self.layers[0], self.layers[-1] + 1)) and len(self.layers) > 1 else f'layers {self.layers}'
-    how = f'decoder attention, {layers}, mean over heads' if self.source == 'decoder' else 'ViT CLS attention, last block (one visual token)'
+        ax.imshow(shown)
+        ax.imshow(m.numpy(), cmap='inferno', alpha=0.6, extent=(0, side, side, 0))
+        ax.set_title(f'{word} ({share:.0%} on image)', fontsize=10)
+    if self.source == 'decoder':
+        consecutive = len(self.layers) > 1 and self.layers == list(range(self.layers[0], self.layers[-1] + 1))
+        how = f"decoder layer{'s' if len(self.layers) > 1 else ''} {f'{self.layers[0]}–{self.layers[-1]}' if consecutive else ', '.join(map(str, self.layers))}, mean over heads"
+    else: how = 'ViT CLS attention, last block: one visual token'
     fig.suptitle(f'"{self.caption}"  ({how})', fontsize=10)
-    fig.tight_layout()
     return fig
