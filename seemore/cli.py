@@ -53,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument('--strict', action='store_true', help='stop at the first bad data row instead of skipping it')
     t.add_argument('--valid-frac', type=float, default=0.1, help='fraction of rows held out for validation (default: 0.1)')
     t.add_argument('--no-mlflow', action='store_true', help='do not track the run in MLflow')
-    t.add_argument('--tracking-uri', help="MLflow tracking URI, e.g. http://127.0.0.1:5000 (default: MLFLOW_TRACKING_URI or MLflow's local store)")
+    t.add_argument('--tracking-uri', help="MLflow tracking URI, e.g. http://HOST:5000 (default: MLFLOW_TRACKING_URI or MLflow's local store)")
     t.add_argument('--experiment', default='seemore', help='MLflow experiment name (default: seemore)')
     t.add_argument('--quiet', action='store_true', help='no progress output')
     t.add_argument('--pretrain-text', metavar='FILE', help='plain-text file to pretrain the decoder on before captioning (not on --resume)')
