@@ -6,7 +6,7 @@
 __all__ = ['Tracker', 'MlflowTracker', 'plot_losses', 'caption_grid']
 
 # %% ../nbs/08c_tracking.ipynb #4c482bba
-import math, time
+import math, textwrap, time
 from .data import CaptionDataset
 from .patches import tensor_to_image
 
@@ -75,35 +75,38 @@ class MlflowTracker(Tracker):
 
 # %% ../nbs/08c_tracking.ipynb #f7093c6d
 def plot_losses(history:dict, # `{'train': [(step, loss), ...], 'valid': [(step, metrics), ...]}`
+                fontsize:int=9, # Size of the legend, in points (9 points are 10 pixels at 80 dpi)
                ):
     "Training and validation loss curves, and validation exact match, as a matplotlib figure."
     import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(6, 3))
-    if history['train']: ax.plot(*zip(*history['train']), label='train loss')
+    fig, ax = plt.subplots(figsize=(6, 3.2))
+    lines = ax.plot(*zip(*history['train']), label='train loss') if history['train'] else []
     if history['valid']:
         steps = [s for s, _ in history['valid']]
-        ax.plot(steps, [m['loss'] for _, m in history['valid']], 'o-', label='validation loss')
+        lines += ax.plot(steps, [m['loss'] for _, m in history['valid']], 'o-', label='validation loss')
         acc = ax.twinx(); acc.set_ylim(0, 1.02); acc.set_ylabel('exact match')
-        acc.plot(steps, [m['exact_match'] for _, m in history['valid']], 's--', color='tab:green', label='validation exact match')
-        acc.legend(loc='center right', fontsize=8)
-    ax.set_yscale('log'); ax.set_xlabel('step'); ax.set_ylabel('loss (log scale)'); ax.legend(loc='upper right', fontsize=8)
-    fig.tight_layout()
+        lines += acc.plot(steps, [m['exact_match'] for _, m in history['valid']], 's--', color='tab:green', label='validation exact match')
+    ax.set_yscale('log'); ax.set_xlabel('step'); ax.set_ylabel('loss (log scale)')
+    if lines: fig.legend(handles=lines, loc='lower center', ncol=len(lines), fontsize=fontsize, frameon=False)   # below the plot, off the curves
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
     return fig
 
 def caption_grid(data:CaptionDataset, # Rows to show
                  predicted:list, # The model's captions for the rows of `data`
                  n:int=12, # How many rows to show
                  columns:int=4, # Images per line
+                 fontsize:int=9, # Size of the captions, in points (9 points are 10 pixels at 80 dpi)
                 ):
-    "Images with true and generated captions, as a matplotlib figure."
+    "Images with the model's captions (green when exactly right; red, with the true caption, when not), as a matplotlib figure."
     import matplotlib.pyplot as plt
-    n = min(n, len(data))
-    rows = max(1, math.ceil(n / columns))
-    fig, axes = plt.subplots(rows, columns, figsize=(2.6 * columns, 2.9 * rows), squeeze=False)
+    n, width = min(n, len(data)), 2.0                                    # inches per image: 4 columns fit the page's text column
+    rows, chars = max(1, math.ceil(n / columns)), int(width * 72 / (0.6 * fontsize))   # a character is about 0.6 em wide
+    fig, axes = plt.subplots(rows, columns, figsize=(width * columns, (width + 0.8) * rows + 0.3), squeeze=False, layout='constrained')
     for ax in axes.flat: ax.axis('off')
     for i, ax in zip(range(n), axes.flat):
         ax.imshow(tensor_to_image(data.images[i]))
         ok = predicted[i] == data.captions[i]
-        ax.set_title(f'true: {data.captions[i]}\nmodel: {predicted[i]}', fontsize=7, color='green' if ok else 'red')
-    fig.tight_layout()
+        text = [predicted[i]] if ok else [f'model: {predicted[i]}', f'true: {data.captions[i]}']
+        ax.set_title('\n'.join(textwrap.fill(t, chars) for t in text), fontsize=fontsize, color='green' if ok else 'red')
+    fig.suptitle("the model's captions: green when exactly right, red (with the true caption) when not", fontsize=fontsize)
     return fig
