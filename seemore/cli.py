@@ -49,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     t = sub.add_parser('train', help='train a captioning model', description='Train a captioning model on image–caption data and save it to OUT/model.')
     t.add_argument('--data', help='CSV with b64string_images and caption columns, or a folder with metadata.csv (file_name,caption); default: the embedded synthetic dataset')
     t.add_argument('--out', default='runs', help='output directory: checkpoints/, model/, metrics.json (default: runs)')
-    t.add_argument('--resume', action='store_true', help='continue from the newest checkpoint in --out')
+    t.add_argument('--resume', action='store_true', help='continue from the newest checkpoint in --out; with none there yet, start afresh (a restarted job can always pass --resume)')
     t.add_argument('--strict', action='store_true', help='stop at the first bad data row instead of skipping it')
     t.add_argument('--valid-frac', type=float, default=0.1, help='fraction of rows held out for validation (default: 0.1)')
     t.add_argument('--no-mlflow', action='store_true', help='do not track the run in MLflow')

@@ -255,6 +255,7 @@ def _progress(steps, quiet):
     "`steps` wrapped in a fastprogress bar with a live loss plot, and the bar (or `steps` and None when quiet)."
     if quiet: return steps, None
     bar = master_bar(range(1)); bar.on_iter_begin()
+    bar.main_bar.update(0)   # the outer bar is never iterated: without its first update a notebook's bar has no HTML to show
     return progress_bar(steps, parent=bar), bar
 
 # %% ../nbs/08_training.ipynb #1f9341f9
@@ -343,7 +344,7 @@ def train(data=None, # Training data: a CSV in the original format or an image f
           out_dir='runs', # Output directory: checkpoints and the final model (`out_dir/model`)
           cfg:TrainConfig=None, # Training settings (default: `TrainConfig()`)
           model_config:VLMConfig=None, # Model sizes (default: `DEFAULT_MODEL`)
-          resume:bool=False, # Continue from the newest checkpoint in `out_dir` (its settings win, except `steps` and `max_minutes` when given)
+          resume:bool=False, # Continue from the newest checkpoint in `out_dir` (its settings win, except `steps` and `max_minutes` when given); with none yet, start afresh
           valid_frac:float=0.1, # Fraction of rows held out for validation
           strict:bool=False, # Stop at the first bad data row instead of skipping it
           tracking:bool=True, # Record the run in MLflow
@@ -369,7 +370,6 @@ def train(data=None, # Training data: a CSV in the original format or an image f
 def _resume_from(out_dir:Path, cfg:TrainConfig, device) -> tuple:
     "The newest checkpoint's model, training state and settings (its own, but for `steps`, `max_minutes` and `device`)."
     found = checkpoints(out_dir)
-    if not found: raise FileNotFoundError(f'--resume: no checkpoint in {out_dir / "checkpoints"}')
     model, state = load_checkpoint(found[-1], device)
     saved = json.loads(state['train_config'])
     cfg = TrainConfig(**{**saved, 'freeze': tuple(saved['freeze']), 'steps': cfg.steps, 'max_minutes': cfg.max_minutes, 'device': cfg.device})
@@ -380,6 +380,9 @@ def _train(data, out_dir, cfg, model_config, resume, valid_frac, strict, trackin
     from seemore.data import load_splits
     from seemore.synthetic import default_dataset_path
     state, model = None, None
+    if resume and not checkpoints(out_dir):     # a restarted job that died before its first checkpoint: the same command starts afresh
+        if not quiet: print(f'--resume: no checkpoint in {out_dir / "checkpoints"} yet: starting a fresh run')
+        resume = False
     if not resume and checkpoints(out_dir):
         raise FileExistsError(f'{out_dir} holds checkpoints of an earlier run (newest: {checkpoints(out_dir)[-1].name}): '
                               'continue it with --resume, or train into another --out')
