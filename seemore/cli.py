@@ -58,6 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument('--quiet', action='store_true', help='no progress output')
     t.add_argument('--pretrain-text', metavar='FILE', help='plain-text file to pretrain the decoder on before captioning (not on --resume)')
     t.add_argument('--pretrain-steps', type=int, default=0, help='steps of text-only pretraining (default: 0)')
+    t.add_argument('--init-from', metavar='MODEL_DIR', help='fine-tune a saved model (OUT/model of an earlier run): its sizes and weights; '
+                   'characters the new captions bring join its vocabulary; model-size options that contradict it are an error')
     t.add_argument('--model-config', choices=['default', 'original'], default='default',
                    help="starting model sizes: 'default' (small, trains in minutes) or 'original' (the original seemore's)")
     _add_dataclass_options(t.add_argument_group('training settings'), TrainConfig, TrainConfig())
@@ -134,9 +136,10 @@ def main(argv:list=None, # Arguments (default: `sys.argv[1:]`)
 def train_command(args) -> int:
     "`seemore train`: train, print validation caption metrics, save the model."
     cfg = _dataclass_from_args(TrainConfig, TrainConfig(), args)
-    base = VLMConfig() if args.model_config == 'original' else DEFAULT_MODEL
+    if args.init_from: base = VisionLanguageModel.load(args.init_from).config     # the saved sizes, unless options say otherwise
+    else: base = VLMConfig() if args.model_config == 'original' else DEFAULT_MODEL
     model_config = _dataclass_from_args(VLMConfig, base, args)
-    model, history = train(args.data, args.out, cfg, model_config, resume=args.resume, valid_frac=args.valid_frac,
+    model, history = train(args.data, args.out, cfg, model_config, resume=args.resume, valid_frac=args.valid_frac, init_from=args.init_from,
                            strict=args.strict, tracking=not args.no_mlflow, tracking_uri=args.tracking_uri,
                            experiment=args.experiment, pretrain_text_file=args.pretrain_text, pretrain_steps=args.pretrain_steps,
                            quiet=args.quiet)

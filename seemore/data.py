@@ -312,10 +312,12 @@ def load_splits(path, # Data file or folder (see `read_captioned_images`)
                 seed:int=0, # Seed of the split
                 tokenizer:CharTokenizer|None=None, # Vocabulary to use; `None` builds one from the training captions
                 strict:bool=False, # Stop at the first bad row instead of skipping it
-               ) -> tuple: # `(train, valid, tokenizer)`
+                extend:bool=False, # With a `tokenizer`: append the characters the training captions add to it (fine-tuning on new data), instead of reading them as `<unk>`
+               ) -> tuple: # `(train, valid, tokenizer)`; with `extend`, the tokenizer is a longer copy of the one given
     "Read a captioned-image dataset, split it without leaks, and turn both sides into `CaptionDataset`s."
     examples = read_captioned_images(path, strict=strict)
     train, valid = split_examples(examples, valid_frac, seed)
-    tokenizer = tokenizer or build_tokenizer(train)
+    if tokenizer is None: tokenizer = build_tokenizer(train)
+    elif extend: tokenizer = CharTokenizer(tokenizer.chars + ''.join(c for c in build_tokenizer(train).chars if c not in tokenizer.stoi))
     return (CaptionDataset.from_examples(train, tokenizer, img_size, block_size),
             CaptionDataset.from_examples(valid, tokenizer, img_size, block_size), tokenizer)

@@ -9,7 +9,7 @@ __all__ = ['DEFAULT_MODEL', 'MODEL_PARTS', 'TrainConfig', 'lr_at', 'make_optimiz
 
 # %% ../nbs/08_training.ipynb #d152345e
 import contextlib, json, math, time, warnings
-from dataclasses import dataclass, asdict, replace
+from dataclasses import dataclass, asdict, fields, replace
 from pathlib import Path
 import torch
 import torch.distributed as dist
@@ -350,9 +350,10 @@ def train(data=None, # Training data: a CSV in the original format or an image f
           tracking:bool=True, # Record the run in MLflow
           tracking_uri:str=None, # MLflow tracking URI (default: `MLFLOW_TRACKING_URI` or MLflow's local store)
           experiment:str='seemore', # MLflow experiment name
-          pretrain_text_file=None, # Plain-text file to pretrain the decoder on first (see `pretrain_text`; not on resume)
+          pretrain_text_file=None, # Plain-text file to pretrain the decoder on first (see `pretrain_text`; not on resume or with `init_from`)
           pretrain_steps:int=0, # Steps of text-only pretraining
           quiet:bool=False, # No progress output
+          init_from=None, # A saved model directory (`OUT/model`) to fine-tune: its sizes and weights; characters the new captions bring join its vocabulary
          ) -> tuple: # (trained model, history from `fit`)
     "Train a captioning model on `data` and save it to `out_dir/model`, tracking the run in MLflow; under `torchrun`, one process of several."
     cfg = cfg or TrainConfig()
@@ -363,7 +364,7 @@ def train(data=None, # Training data: a CSV in the original format or an image f
         with warnings.catch_warnings():
             if not main_process: warnings.simplefilter('ignore')     # data warnings once, from rank 0
             return _train(data, Path(out_dir), cfg, model_config, resume, valid_frac, strict, tracking and main_process, tracking_uri,
-                          experiment, pretrain_text_file, pretrain_steps, quiet or not main_process, device, main_process)
+                          experiment, pretrain_text_file, pretrain_steps, quiet or not main_process, device, main_process, init_from)
     finally:
         if joined: dist.destroy_process_group()
 
@@ -375,8 +376,21 @@ def _resume_from(out_dir:Path, cfg:TrainConfig, device) -> tuple:
     cfg = TrainConfig(**{**saved, 'freeze': tuple(saved['freeze']), 'steps': cfg.steps, 'max_minutes': cfg.max_minutes, 'device': cfg.device})
     return model, state, cfg, found[-1]
 
+_RUNTIME_FIELDS = ('dropout', 'attention', 'moe_dispatch', 'capacity_factor', 'load_balance_weight', 'z_loss_weight') # what fine-tuning may change
+
+def _init_from(directory, model_config:VLMConfig, device) -> VisionLanguageModel:
+    "The saved model in `directory`, to fine-tune, with `model_config`'s settings where they change only how it trains; other differences are an error."
+    saved = VisionLanguageModel.load(directory, device)
+    if model_config is None: return saved.train()
+    clash = [f'{f.name}={getattr(model_config, f.name)!r} (the model has {getattr(saved.config, f.name)!r})' for f in fields(VLMConfig)
+             if f.name not in _RUNTIME_FIELDS and getattr(model_config, f.name) != getattr(saved.config, f.name)]
+    if clash: raise ValueError(f'--init-from {directory}: {", ".join(clash)}; leave the model sizes out to keep the saved ones')
+    model = VisionLanguageModel(model_config, saved.tokenizer).to(device)
+    model.load_state_dict(saved.with_attention(model_config.attention).state_dict())
+    return model.train()
+
 def _train(data, out_dir, cfg, model_config, resume, valid_frac, strict, tracking, tracking_uri, experiment,
-           pretrain_text_file, pretrain_steps, quiet, device, main_process):
+           pretrain_text_file, pretrain_steps, quiet, device, main_process, init_from=None):
     from seemore.data import load_splits
     from seemore.synthetic import default_dataset_path
     state, model = None, None
@@ -390,9 +404,17 @@ def _train(data, out_dir, cfg, model_config, resume, valid_frac, strict, trackin
         model, state, cfg, found = _resume_from(out_dir, cfg, device)
         model_config = model.config
         if not quiet: print(f'resuming from {found} (step {state["step"]} of {cfg.steps})')
+    elif init_from is not None:
+        model = _init_from(init_from, model_config, device)
+        model_config = model.config
     model_config = model_config or DEFAULT_MODEL
+    fine_tuning = init_from is not None and state is None
     train_data, valid_data, tokenizer = load_splits(default_dataset_path() if data is None else data, model_config.img_size, model_config.block_size, valid_frac, cfg.seed,
-                                                    tokenizer=model.tokenizer if model else None, strict=strict)
+                                                    tokenizer=model.tokenizer if model else None, strict=strict, extend=fine_tuning)
+    if fine_tuning:
+        torch.manual_seed(cfg.seed)                                  # the rows of new characters start from the same weights every time
+        added = extend_vocabulary(model, tokenizer.chars)
+        if not quiet: print(f'starting from {init_from}' + (f': {added} new characters join its vocabulary' if added else ''))
     if model is None:
         torch.manual_seed(cfg.seed)
         model = VisionLanguageModel(model_config, tokenizer).to(device)
