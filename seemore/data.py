@@ -318,6 +318,6 @@ def load_splits(path, # Data file or folder (see `read_captioned_images`)
     examples = read_captioned_images(path, strict=strict)
     train, valid = split_examples(examples, valid_frac, seed)
     if tokenizer is None: tokenizer = build_tokenizer(train)
-    elif extend: tokenizer = CharTokenizer(tokenizer.chars + ''.join(c for c in build_tokenizer(train).chars if c not in tokenizer.stoi))
+    elif extend: tokenizer = CharTokenizer(tokenizer.chars + build_tokenizer(train).chars)     # duplicates dropped, order kept: the old ids stay
     return (CaptionDataset.from_examples(train, tokenizer, img_size, block_size),
             CaptionDataset.from_examples(valid, tokenizer, img_size, block_size), tokenizer)

@@ -296,9 +296,10 @@ def extend_vocabulary(model:VisionLanguageModel, # Model whose tokenizer and dec
                      ) -> int: # Number of characters added
     "Append the characters of `text` missing from the model's tokenizer, growing the decoder's embedding and output layers."
     from seemore.tokenizer import CharTokenizer
-    new = [c for c in dict.fromkeys(text) if c not in model.tokenizer.stoi]
-    if not new: return 0
-    model.tokenizer = CharTokenizer(model.tokenizer.chars + ''.join(new))
+    grown = CharTokenizer(model.tokenizer.chars + text)                # duplicates dropped, order kept: the old ids stay
+    added = grown.vocab_size - model.tokenizer.vocab_size
+    if not added: return 0
+    model.tokenizer = grown
     dec, vocab = model.decoder, model.tokenizer.vocab_size
     old_emb, old_head = dec.token_embedding, dec.lm_head
     dec.token_embedding = torch.nn.Embedding(vocab, old_emb.embedding_dim).to(old_emb.weight.device)
@@ -307,7 +308,7 @@ def extend_vocabulary(model:VisionLanguageModel, # Model whose tokenizer and dec
         dec.token_embedding.weight[:old_emb.num_embeddings] = old_emb.weight
         dec.lm_head.weight[:old_head.out_features] = old_head.weight
         dec.lm_head.bias[:old_head.out_features] = old_head.bias
-    return len(new)
+    return added
 
 def text_loss(decoder:torch.nn.Module, # The decoder of a `VisionLanguageModel`
               chunk:torch.Tensor, # (B, T + 1) character ids: the inputs are the first T, the targets the last T

@@ -270,7 +270,8 @@ def explain(self:VisionLanguageModel,
     try:
         x = image_to_tensor(image, c.img_size)[None].to(self.device)
         visual = self.encode_images(x)                                               # (1, V, n_embd)
-        ids = [i for i in self.generate(x, max_new_tokens)[0].tolist() if i not in (tok.eos_id, tok.pad_id)]
+        written = self.decoder.generate(visual, tok.bos_id, tok.eos_id, max_new_tokens or c.block_size, use_cache=c.attention == 'fast')
+        ids = [i for i in written[0].tolist() if i not in (tok.eos_id, tok.pad_id)]   # the image encoded once, for writing and for reading back
         chars = [tok.decode([i]) for i in ids]                                       # '' for special ids
         with _recorded_inputs([b.attn for b in blocks]) as inputs:
             self.decoder(torch.tensor([[tok.bos_id] + ids], device=self.device), visual)
