@@ -14,6 +14,7 @@ min_python = cfg['min_python']
 
 requirements = cfg.get('requirements', '').split()
 dev_requirements = cfg.get('dev_requirements', '').split()
+spark_requirements = cfg.get('spark_requirements', '').split()  # pip install -e ".[spark]": TorchDistributor on Spark/Databricks
 console_scripts = [s.strip() for s in cfg.get('console_scripts', '').splitlines() if s.strip()]
 
 setuptools.setup(
@@ -36,7 +37,7 @@ setuptools.setup(
     packages=setuptools.find_packages(include=[cfg['lib_path'], cfg['lib_path'] + '.*']),
     include_package_data=True,
     install_requires=requirements,
-    extras_require={'dev': dev_requirements},
+    extras_require={'dev': dev_requirements, 'spark': spark_requirements},
     python_requires='>=' + min_python,
     entry_points={
         'console_scripts': console_scripts,

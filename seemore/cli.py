@@ -58,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument('--quiet', action='store_true', help='no progress output')
     t.add_argument('--pretrain-text', metavar='FILE', help='plain-text file to pretrain the decoder on before captioning (not on --resume)')
     t.add_argument('--pretrain-steps', type=int, default=0, help='steps of text-only pretraining (default: 0)')
-    t.add_argument('--init-from', metavar='MODEL_DIR', help='fine-tune a saved model (OUT/model of an earlier run): its sizes and weights; '
+    t.add_argument('--init-from', metavar='MODEL_DIR', help='fine-tune a saved model (OUT/model of an earlier run, or OUT): its sizes and weights; '
                    'characters the new captions bring join its vocabulary; model-size options that contradict it are an error')
     t.add_argument('--model-config', choices=['default', 'original'], default='default',
                    help="starting model sizes: 'default' (small, trains in minutes) or 'original' (the original seemore's)")
@@ -68,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser('caption', help='caption images with a trained model', description='Print one caption per image, in order.')
     c.add_argument('images', nargs='+', metavar='IMAGE', help='image files (PNG, JPEG, ...)')
-    c.add_argument('--model', required=True, help='model directory written by seemore train (OUT/model)')
+    c.add_argument('--model', required=True, help='model directory written by seemore train: OUT/model, or OUT itself')
     c.add_argument('--device', default='auto', help="'auto', 'cpu', 'cuda', 'mps', ...")
     c.add_argument('--batch-size', type=int, default=64, help='images captioned per forward pass')
     c.add_argument('--explain', metavar='OUT.png', help='also draw where the model looked for each word (see VisionLanguageModel.explain) '
@@ -77,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     e = sub.add_parser('eval', help='measure caption accuracy on a dataset', description='Print exact-match and character accuracy of a model on a dataset.')
     e.add_argument('--data', required=True, help='CSV or image folder, as for train')
-    e.add_argument('--model', required=True, help='model directory written by seemore train (OUT/model)')
+    e.add_argument('--model', required=True, help='model directory written by seemore train: OUT/model, or OUT itself')
     e.add_argument('--json', help='also write {"exact_match": ..., "char_accuracy": ..., "n": ...} to this file')
     e.add_argument('--split', choices=['all', 'valid', 'train'], default='all',
                    help="rows to evaluate: all, or one side of the split train made with the same --valid-frac and --seed")

@@ -25,10 +25,10 @@ class Tracker:
                    figure, # A matplotlib figure
                    name:str, # File name for it, e.g. 'loss_curves.png'
                   ): "Record a picture."
-    def log_artifacts(self,
-                      directory, # Local directory whose files to record
-                      artifact_path:str, # Where to put them in the run
-                     ): "Record the files of a directory."
+    def log_model(self,
+                  model_dir, # A directory written by `VisionLanguageModel.save`
+                  example=None, # An image to store as the model's input example
+                 ): "Record the trained model."
     def finish(self,
                status:str='FINISHED', # 'FINISHED', 'FAILED' or 'KILLED'
               ): "Mark the run as ended."
@@ -66,9 +66,10 @@ class MlflowTracker(Tracker):
     def log_figure(self, figure, name):
         "Record a picture as an artifact."
         self.client.log_figure(self.run_id, figure, name)
-    def log_artifacts(self, directory, artifact_path):
-        "Upload the files of a directory."
-        self.client.log_artifacts(self.run_id, str(directory), artifact_path)
+    def log_model(self, model_dir, example=None):
+        "Record the trained model as the run's MLflow Model `model` (see `log_caption_model` on the serving page)."
+        from .serving import log_caption_model
+        log_caption_model(model_dir, self.run_id, self.client.tracking_uri, example)
     def finish(self, status='FINISHED'):
         "Mark the run as ended."
         self.client.set_terminated(self.run_id, status)

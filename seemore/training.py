@@ -8,12 +8,13 @@ __all__ = ['DEFAULT_MODEL', 'MODEL_PARTS', 'TrainConfig', 'lr_at', 'make_optimiz
            'save_training_state', 'extend_vocabulary', 'text_loss', 'pretrain_text', 'train']
 
 # %% ../nbs/08_training.ipynb #d152345e
-import contextlib, json, math, time, warnings
+import contextlib, json, math, sys, time, warnings
 from dataclasses import dataclass, asdict, fields, replace
 from pathlib import Path
 import torch
 import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
+import fastprogress.fastprogress
 from fastprogress.fastprogress import progress_bar, master_bar
 from .vlm import VisionLanguageModel, VLMConfig
 from .data import CaptionDataset
@@ -22,6 +23,7 @@ from .distributed import pick_device, autocast_for, process_group, launched_dist
 from .evaluation import evaluate
 from .checkpoints import save_checkpoint, load_checkpoint, checkpoints, prune_checkpoints, set_rng_states
 from .tracking import Tracker, MlflowTracker, plot_losses, caption_grid
+from .patches import tensor_to_image
 
 # %% ../nbs/08_training.ipynb #844d7e1f
 @dataclass
@@ -229,7 +231,7 @@ def log_training(window:LossWindow, # Losses since the last log
                  history:dict, # Run history; `(step, loss)` is appended to `history['train']`
                  tracker:Tracker, # Where to log
                  out_dir:Path, # The run's directory (to name its last good checkpoint)
-                 bar=None, # fastprogress master bar, to show the loss
+                 bar=None, # The progress display from `_progress`: a fastprogress master bar, to show the loss, or `_LogLines`, to print it
                 ):
     "Log the training losses of the window and start a new one; raise `TrainingDiverged` if the loss is not finite."
     means = window.means()
@@ -247,13 +249,26 @@ def log_training(window:LossWindow, # Losses since the last log
                       dropped_assignments=sum(m.aux['dropped'].item() for m in moe_layers(model)))
     tracker.log_metrics(logged, step)
     window.reset()
-    if bar:
+    if isinstance(bar, _LogLines): bar.show(step, logged)
+    elif bar:
         bar.child.comment = f'loss {loss:.4f}'
         bar.update_graph([[[s for s, _ in history['train']], [l for _, l in history['train']]]])
 
+class _LogLines:
+    "Progress where a bar cannot redraw itself (a log file, a pipe): one plain line per `log_training`."
+    def __init__(self, total): self.total = total
+    def show(self, step, logged):
+        print(f"step {step}/{self.total}: loss {logged['train_loss']:.4f}, lr {logged['lr']:.1e}, {logged['samples_per_s']:.0f} samples/s", flush=True)
+    def on_iter_end(self): pass
+
+def _live_bar() -> bool:
+    "Whether a progress bar can redraw itself: in a notebook (as fastprogress detects one) or a terminal."
+    return fastprogress.fastprogress.IN_NOTEBOOK or getattr(sys.stdout, 'isatty', lambda: False)()
+
 def _progress(steps, quiet):
-    "`steps` wrapped in a fastprogress bar with a live loss plot, and the bar (or `steps` and None when quiet)."
+    "`steps` wrapped in a fastprogress bar with a live loss plot, and the bar; `steps` and `_LogLines` when no bar can redraw; `steps` and None when quiet."
     if quiet: return steps, None
+    if not _live_bar(): return steps, _LogLines(steps.stop)
     bar = master_bar(range(1)); bar.on_iter_begin()
     bar.main_bar.update(0)   # the outer bar is never iterated: without its first update a notebook's bar has no HTML to show
     return progress_bar(steps, parent=bar), bar
@@ -331,7 +346,7 @@ def pretrain_text(model:VisionLanguageModel, # Model whose decoder to pretrain, 
     optimizer, generator = make_optimizer(model.decoder, cfg), torch.Generator().manual_seed(cfg.seed)
     model.train()
     losses = []
-    for step in (range(steps) if quiet else progress_bar(range(steps))):
+    for step in (progress_bar(range(steps)) if not quiet and _live_bar() else range(steps)):
         starts = torch.randint(len(ids) - window, (cfg.batch_size,), generator=generator)
         chunk = torch.stack([ids[s:s + window + 1] for s in starts.tolist()]).to(model.device)
         losses.append(train_step(model.decoder, optimizer, [((chunk,), 1.0)], text_loss, lr_at(step, cfg), cfg.grad_clip)['loss'].item())
@@ -447,5 +462,5 @@ def _save_run(out_dir:Path, model, history, valid_data, tracker):
         figures.append((plot_expert_utilization(torch.tensor(history['final']['expert_utilization'])), 'expert_utilization.png'))
     for fig, name in figures:
         tracker.log_figure(fig, name); plt.close(fig)
-    tracker.log_artifacts(out_dir / 'model', 'model')
+    tracker.log_model(out_dir / 'model', example=tensor_to_image(valid_data.images[0]))   # an MLflow Model: see Serving
     tracker.finish()

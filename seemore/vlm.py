@@ -194,13 +194,14 @@ def save(self:VisionLanguageModel,
 
 @patch(cls_method=True)
 def load(cls:VisionLanguageModel,
-         directory, # A directory written by `VisionLanguageModel.save`, of any format version up to `FORMAT_VERSION`
+         directory, # A directory written by `VisionLanguageModel.save`, of any format version up to `FORMAT_VERSION`, or a folder holding one as `model/` (a training run's output folder)
          device='cpu', # Device to put the model on
         ) -> VisionLanguageModel:
     "Load a model saved with `save` (by this or an older seemore), in evaluation mode."
     directory = Path(directory)
     missing = [f for f in ('model.safetensors', 'config.json', 'tokenizer.json') if not (directory / f).is_file()]
-    if missing: raise FileNotFoundError(f'{directory} is not a seemore model directory: missing {", ".join(missing)}')
+    if missing and (directory / 'model').is_dir(): return cls.load(directory / 'model', device)    # the output folder of `train`
+    if missing: raise FileNotFoundError(f'{directory} is not a seemore model directory (missing {", ".join(missing)}) nor a training output folder with one in model/')
     config_file, weights_file = directory / 'config.json', directory / 'model.safetensors'
     try: settings, tokenizer = json.loads(config_file.read_text()), CharTokenizer.load(directory / 'tokenizer.json')
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
