@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['MODEL_CODE', 'image_frame', 'CaptionModel', 'caption_signature', 'log_caption_model']
 
-# %% ../nbs/08d_serving.ipynb #b808141f
+# %% ../nbs/08d_serving.ipynb #301ebd36
 import base64, io, json, tempfile, warnings
 from pathlib import Path
 import pandas as pd
@@ -21,7 +21,7 @@ from .vlm import VisionLanguageModel
 from .data import IMAGE_COLUMN, ImageError, _BadRow, _base64_image_bytes, decode_image
 from .distributed import pick_device
 
-# %% ../nbs/08d_serving.ipynb #b6ab4b8b
+# %% ../nbs/08d_serving.ipynb #04a01d7c
 def image_frame(images:list, # PIL images, image file paths, or the bytes of image files
                ) -> pd.DataFrame: # One row per image; column `image`: base64 of the image file's bytes (PIL images are stored as PNG)
     "The input the MLflow model takes, made from images."
@@ -31,7 +31,7 @@ def image_frame(images:list, # PIL images, image file paths, or the bytes of ima
         return Path(image).read_bytes() if isinstance(image, (str, Path)) else bytes(image)
     return pd.DataFrame({'image': [base64.b64encode(file_bytes(im)).decode('ascii') for im in images]})
 
-# %% ../nbs/08d_serving.ipynb #1d77ef35
+# %% ../nbs/08d_serving.ipynb #90b54373
 class CaptionModel(PythonModel):
     "The MLflow face of a seemore model: captions for a DataFrame of base64 images."
     def load_context(self,
@@ -56,7 +56,7 @@ class CaptionModel(PythonModel):
         if bad: raise MlflowException(f'{len(bad)} of {len(images) + len(bad)} rows have no usable image: ' + '; '.join(bad), INVALID_PARAMETER_VALUE)
         return self.model.caption(images, max_new_tokens=max_new_tokens) if images else []
 
-# %% ../nbs/08d_serving.ipynb #daa3f850
+# %% ../nbs/08d_serving.ipynb #e4797802
 MODEL_CODE = '''\
 # The MLflow model: MLflow runs this file to build it ("models from code"); the weights are safetensors, nothing is pickled.
 from mlflow.models import set_model

@@ -38,16 +38,19 @@ DOC_LINK_IN_CODE = re.compile(r'\[`[^`\]]+`\]\(')  # nbdev's [`name`](page.html#
 problems = []
 
 class Page(HTMLParser):
-    "The ids of an HTML page, the URLs it refers to as (tag, attribute, url, rel), and its text as (text, in a code cell's input?)."
+    "The ids of an HTML page, the URLs it refers to as (tag, attribute, url, rel), and its text as (text, code a reader runs?): a code cell's input or a code block of the prose, not an output."
     def __init__(self, path):
         super().__init__(); self.ids, self.refs, self.text = set(), [], []
-        self.divs, self.input_div, self.hidden = 0, None, 0  # div depth, depth of the code input we are in, inside <script>/<style>
+        self.divs, self.input_div, self.output_div, self.hidden = 0, None, None, 0  # div depth, depth of the code (input) and the output we are in, inside <script>/<style>
         self.feed(path.read_text(encoding='utf-8'))
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         if tag == 'div':
             self.divs += 1
-            if self.input_div is None and 'cell_input' in (a.get('class') or '').split(): self.input_div = self.divs
+            classes = (a.get('class') or '').split()
+            if self.output_div is None and 'cell_output' in classes: self.output_div = self.divs
+            code = 'cell_input' in classes or (self.output_div is None and any(c.startswith('highlight-') for c in classes))
+            if self.input_div is None and code: self.input_div = self.divs
         if tag in ('script', 'style'): self.hidden += 1
         if a.get('id'): self.ids.add(a['id'])
         if tag == 'a' and a.get('name'): self.ids.add(a['name'])
@@ -58,6 +61,7 @@ class Page(HTMLParser):
     def handle_endtag(self, tag):
         if tag == 'div':
             if self.input_div == self.divs: self.input_div = None
+            if self.output_div == self.divs: self.output_div = None
             self.divs -= 1
         if tag in ('script', 'style'): self.hidden -= 1
     def handle_data(self, data):
