@@ -4,8 +4,9 @@
 
 # %% auto #0
 __all__ = ['SHAPES', 'COLOURS', 'SIZES', 'GRID_ROWS', 'GRID_COLUMNS', 'BACKGROUND', 'SCENE_SIZE', 'JITTERS', 'DIGIT_WORDS',
-           'position_name', 'scene_caption', 'shape_mask', 'palette_png', 'scene_png', 'make_synthetic_scenes',
-           'default_dataset_path', 'write_default_dataset', 'make_digit_rows', 'write_digits_csv']
+           'position_name', 'scene_caption', 'shape_mask', 'palette_png', 'scene_png', 'scene_combinations',
+           'make_synthetic_scenes', 'default_dataset_path', 'write_default_dataset', 'make_digit_rows',
+           'write_digits_csv', 'held_out_pairs', 'unseen_kinds', 'write_compositional_split']
 
 # %% ../nbs/07a_synthetic.ipynb #5247e53f
 import itertools, os, random, struct, zlib
@@ -91,12 +92,18 @@ def scene_png(shape:str, # One of `SHAPES`
 # %% ../nbs/07a_synthetic.ipynb #b1fd4715
 def _shuffled(items, rng:random.Random) -> list: return sorted(items, key=lambda _: rng.random())
 
+def scene_combinations() -> list: # `(shape, colour, size, grid_row, grid_column)` tuples
+    "Every combination of the choices a scene is drawn from: 3 shapes × 5 colours × 2 sizes × 9 positions = 270."
+    return list(itertools.product(SHAPES, COLOURS, SIZES, range(3), range(3)))
+
 def make_synthetic_scenes(n:int=3000, # Number of scenes
                           seed:int=0, # Seed of the order of the scenes and of their jitter
+                          combinations:list=None, # Draw only these `scene_combinations()`; default: all of them
                          ) -> list: # `(png_bytes, caption)` pairs
     "`n` different scenes covering every combination of shape, colour, size and position evenly, in random order."
     rng = random.Random(seed)
-    combinations = list(itertools.product(SHAPES, COLOURS, SIZES, range(3), range(3)))
+    combinations = scene_combinations() if combinations is None else list(combinations)
+    if not combinations: raise ValueError('no combinations to draw scenes from')
     jitters = {combination: _shuffled(JITTERS, rng) for combination in combinations}
     scenes = []
     for round_number in itertools.count():
@@ -145,3 +152,44 @@ def write_digits_csv(path, # CSV file to write
                     ) -> Path:
     "Write scikit-learn's handwritten digits as a CSV in the original format (needs scikit-learn)."
     return write_caption_csv(path, make_digit_rows(scale))
+
+# %% ../nbs/07a_synthetic.ipynb #cc5764cd
+def held_out_pairs(seed:int=0, # Which pairs: the same seed gives the same pairs
+                   n_colour_shape:int=3, # Colour × shape pairs to hold out (at most one per shape: up to 3)
+                   n_shape_position:int=3, # Shape × position pairs to hold out (at most one per shape: up to 3)
+                  ) -> dict: # `{'colour_shape': [(colour, shape), ...], 'shape_position': [(shape, position), ...]}`
+    "Attribute pairs to keep out of training, each colour, shape and position in at most one pair of its kind."
+    if not (0 <= n_colour_shape <= len(SHAPES) and 0 <= n_shape_position <= len(SHAPES)):
+        raise ValueError(f'hold out 0 to {len(SHAPES)} pairs of each kind (one per shape), not {n_colour_shape} and {n_shape_position}')
+    rng = random.Random(seed)
+    positions = [position_name(r, c) for r in range(3) for c in range(3)]
+    return {'colour_shape': list(zip(_shuffled(COLOURS, rng), _shuffled(SHAPES, rng)))[:n_colour_shape],
+            'shape_position': list(zip(_shuffled(SHAPES, rng), _shuffled(positions, rng)))[:n_shape_position]}
+
+def unseen_kinds(combination:tuple, # One of `scene_combinations()`
+                 pairs:dict, # From `held_out_pairs`
+                ) -> set: # The kinds of held-out pair the scene contains: a subset of {'colour_shape', 'shape_position'}
+    "Which held-out pairs a scene would show."
+    shape, colour, size, r, c = combination
+    return ({'colour_shape'} if (colour, shape) in map(tuple, pairs['colour_shape']) else set()) | \
+           ({'shape_position'} if (shape, position_name(r, c)) in map(tuple, pairs['shape_position']) else set())
+
+# %% ../nbs/07a_synthetic.ipynb #7d2b2133
+def write_compositional_split(folder, # Folder to write the files to (created if needed)
+                              seed:int=0, # Seed of the held-out pairs and of the training scenes; the test scenes use `seed + 1`
+                              n_train:int=3000, # Training scenes
+                              n_test:int=300, # Scenes in each test file
+                              pairs:dict=None, # Pairs to hold out; default: `held_out_pairs(seed)`
+                             ) -> dict: # Name → path: 'train', 'test-seen', 'test-unseen-colour-shape', 'test-unseen-shape-position', 'held-out'
+    "Training and test files for measuring captions of attribute pairs never seen in training."
+    import json
+    folder, pairs = Path(folder), pairs or held_out_pairs(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    by_kinds = {}
+    for combination in scene_combinations(): by_kinds.setdefault(frozenset(unseen_kinds(combination, pairs)), []).append(combination)
+    plan = {'train': (n_train, seed, by_kinds.get(frozenset(), [])), 'test-seen': (n_test, seed + 1, by_kinds.get(frozenset(), [])),
+            'test-unseen-colour-shape': (n_test, seed + 1, by_kinds.get(frozenset({'colour_shape'}), [])),
+            'test-unseen-shape-position': (n_test, seed + 1, by_kinds.get(frozenset({'shape_position'}), []))}
+    paths = {name: write_caption_csv(folder / f'{name}.csv', make_synthetic_scenes(n, s, combinations)) for name, (n, s, combinations) in plan.items() if combinations}
+    (folder / 'held-out.json').write_text(json.dumps(pairs, indent=1))
+    return {**paths, 'held-out': folder / 'held-out.json'}
