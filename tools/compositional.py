@@ -8,13 +8,14 @@ frequent confusions ("blue triangle" written as "blue square") and every caption
 (nbs/09a_grounding.ipynb) shows. From the repository root:
 
     OMP_NUM_THREADS=2 python tools/compositional.py --seed 7                 # writes nbs/benchmarks/compositional.json
+    OMP_NUM_THREADS=2 python tools/compositional.py --seed 0 --alphas 0,0.5,1,2,4 --out /tmp/tune.json   # tuning: another seed
     python tools/compositional.py --n-train 200 --n-test 20 --out /tmp/c.json -- --steps 4   # a smoke test
 """
 import argparse, json, subprocess, sys, tempfile, time
 from pathlib import Path
 from seemore.synthetic import write_compositional_split
 from seemore.vlm import VisionLanguageModel
-from seemore.grounding import grounding_report
+from seemore.grounding import grounding_report, contrastive_captions
 from seemore.benchmarks import machine_info
 from seemore.distributed import pick_device
 
@@ -29,6 +30,7 @@ def main():
     p.add_argument('--seed', type=int, default=7, help='seed of the held-out pairs and the scenes (tuning must not use it)')
     p.add_argument('--n-train', type=int, default=3000)
     p.add_argument('--n-test', type=int, default=300)
+    p.add_argument('--alphas', default='0', help='comma-separated weights of visual contrastive decoding to evaluate (0: greedy)')
     p.add_argument('--out', default=str(REPO / 'nbs/benchmarks/compositional.json'))
     args = p.parse_args(argv[:argv.index('--')] if '--' in argv else argv)
     with tempfile.TemporaryDirectory() as d:
@@ -38,13 +40,17 @@ def main():
         subprocess.run(['seemore', 'train', '--data', str(split['train']), '--out', str(d / 'run'), '--no-mlflow', '--quiet', *extra], check=True)
         minutes = (time.perf_counter() - started) / 60
         model = VisionLanguageModel.load(d / 'run' / 'model')
-        tests = {name: grounding_report(model, path) for name, path in split.items() if name.startswith('test')}
+        alphas = [float(a) for a in args.alphas.split(',')]
+        reports = {a: {name: grounding_report(model, path, decode=(lambda m, x, a=a: contrastive_captions(m, x, a)) if a else None) for name, path in split.items() if name.startswith('test')} for a in alphas}
+        tests = reports[alphas[0]]
         pairs = json.loads(split['held-out'].read_text())
     result = {'what': 'captions of scenes whose colour × shape or shape × position pair never occurred in training, against scenes of seen combinations',
               'seed': args.seed, 'held_out': pairs, 'n_train': args.n_train, 'train_command': ['seemore', 'train', *extra],
               'train_minutes': minutes, 'model': vars(model.config), 'tests': tests,
+              'contrastive_decoding': {str(a): {name: {k: r[k] for k in ('exact_match', 'word_accuracy', 'confusions')} for name, r in rs.items()} for a, rs in reports.items()},
               'git_commit': git_commit(), 'machine': machine_info(pick_device('auto'))}
     Path(args.out).write_text(json.dumps(result, indent=1, ensure_ascii=False))
-    print(json.dumps({k: round(v['exact_match'], 3) for k, v in tests.items()}), '->', args.out)
+    for a, rs in reports.items(): print(f'alpha {a}:', json.dumps({k: round(v['exact_match'], 3) for k, v in rs.items()}))
+    print('->', args.out)
 
 if __name__ == '__main__': main()
