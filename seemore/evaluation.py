@@ -54,7 +54,7 @@ def _warn_unseen(missing:dict, source):
 
 @torch.no_grad()
 def evaluate(model:VisionLanguageModel, # The model, on its device
-             data:CaptionDataset, # Rows to evaluate (on the model's device, or on the CPU)
+             data:CaptionDataset, # Rows to evaluate (on the model's device, or on the CPU; cached or streamed)
              batch_size:int=256, # Rows per forward pass
              distributed:bool=False, # Every process of the group evaluates its share of the rows and the results are combined (all must call)
              source:str=None, # Name of the data (e.g. its file) for the warning about characters the model never saw
@@ -67,8 +67,8 @@ def evaluate(model:VisionLanguageModel, # The model, on its device
     rows = list(range(rank, len(data), world))
     total_loss, total_chars, predicted, usage = 0.0, 0, [], 0
     moe = bool(moe_layers(model))
-    for start in range(0, len(rows), batch_size):
-        images, tokens, targets = (t.to(model.device) for t in data.get_batch(rows[start:start + batch_size]))
+    for batch in data.loader([rows[start:start + batch_size] for start in range(0, len(rows), batch_size)]):   # streamed: decoded ahead by worker processes
+        images, tokens, targets = (t.to(model.device) for t in batch)
         _, loss = model(images, tokens, targets)
         if moe: usage = usage + expert_utilization(model) * len(images)
         chars = int((targets != model.tokenizer.pad_id).sum())

@@ -4,11 +4,12 @@
 
 # %% auto #0
 __all__ = ['DEFAULT_MODEL', 'MODEL_PARTS', 'TrainConfig', 'lr_at', 'make_optimizer', 'set_frozen', 'BatchSchedule', 'train_step',
-           'caption_loss', 'TrainingDiverged', 'fit', 'micro_batches', 'LossWindow', 'log_training', 'validate',
-           'save_training_state', 'extend_vocabulary', 'text_loss', 'pretrain_text', 'train']
+           'caption_loss', 'TrainingDiverged', 'fit', 'step_batches', 'micro_batches', 'LossWindow', 'log_training',
+           'validate', 'save_training_state', 'extend_vocabulary', 'text_loss', 'pretrain_text', 'train']
 
 # %% ../nbs/08_training.ipynb #d152345e
 import contextlib, json, math, sys, time, warnings
+from typing import Iterator
 from dataclasses import dataclass, asdict, fields, replace
 from pathlib import Path
 import torch
@@ -46,6 +47,9 @@ class TrainConfig:
     freeze:tuple=() # Parts not to train: any of 'vision', 'projector', 'decoder'
     unfreeze_at:int=None # Step at which frozen parts start training (LLaVA-style stage 2)
     device:str='auto' # 'auto' (CUDA, then MPS, then CPU), or a torch device name
+    data_loading:str='auto' # Images: 'cache' (decoded once, held in memory as uint8), 'stream' (decoded from disk by worker processes as the batches need them), or 'auto' (cache when they fit `cache_mb`)
+    cache_mb:float=512 # Memory budget of the image cache, in MB, for `data_loading='auto'`
+    loader_workers:int=None # Processes decoding streamed images (default: `default_workers()`, the cores training leaves free)
 
 DEFAULT_MODEL = VLMConfig(n_embd=128, image_embed_dim=128, n_layer=4, n_head=4, num_blks=2, img_size=48, patch_size=8,
                           dropout=0.0, visual_tokens='patches', block_size=48)
@@ -163,11 +167,12 @@ def fit(model:VisionLanguageModel, # Model to train, in place, on its device
     deadline = None if cfg.max_minutes is None else time.monotonic() + 60 * cfg.max_minutes
     steps, bar = _progress(range(start, cfg.steps), quiet)
     metrics, done = None, start
+    batches = step_batches(train_data, schedule, start, cfg.steps, cfg.grad_accum, model.device)   # streamed: decoded ahead by worker processes
     model.train()
     for step in steps:
         if step == cfg.unfreeze_at: set_frozen(model, cfg.freeze, frozen=False); trained = wrap_ddp(model)
         lr = lr_at(step, cfg)
-        losses = train_step(trained, optimizer, micro_batches(train_data, schedule, step, cfg.grad_accum, model.device), caption_loss, lr, cfg.grad_clip)
+        losses = train_step(trained, optimizer, next(batches), caption_loss, lr, cfg.grad_clip)
         window.add(losses, schedule.batch_size * cfg.grad_accum)
         done = step + 1
         out_of_time = deadline is not None and any_process(time.monotonic() > deadline, model.device)
@@ -179,6 +184,7 @@ def fit(model:VisionLanguageModel, # Model to train, in place, on its device
         if checkpointing and rank == 0: save_training_state(out_dir, model, optimizer, done, cfg, history, tracker)
         if validating or checkpointing: window.reset()           # restart its clock: samples/s measures training alone
         if out_of_time: break
+    batches.close()                                              # stops the decoding processes of a streamed dataset
     if bar: bar.on_iter_end()
     if metrics is None: metrics, predicted = validate(model, valid_data, done, history, tracker, quiet)   # nothing left to train
     stopped_early = done < cfg.steps
@@ -187,21 +193,44 @@ def fit(model:VisionLanguageModel, # Model to train, in place, on its device
     return history
 
 # %% ../nbs/08_training.ipynb #f6e8685c
+class _MyRows:
+    "This process's rows of the micro-batches `start` to `stop - 1`, as a sequence: what the dataset's `loader` fetches, in order."
+    def __init__(self, schedule:BatchSchedule, rank:int, world:int, start:int, stop:int):
+        self.schedule, self.rank, self.world, self.start, self.stop = schedule, rank, world, start, stop
+    def __len__(self): return self.stop - self.start
+    def __getitem__(self, k):
+        if not 0 <= k < len(self): raise IndexError(k)
+        return self.schedule.indices(self.start + k)[self.rank::self.world]
+    def __iter__(self): return (self[k] for k in range(len(self)))
+
+def step_batches(data:CaptionDataset, # Training rows
+                 schedule:BatchSchedule, # Batch order of the run
+                 start:int, # First optimiser step
+                 stop:int, # Step to stop before
+                 grad_accum:int=1, # Micro-batches per step
+                 device=None, # Where the model is (batches are moved there); default: where the data is
+                ) -> Iterator: # For each step, its `(inputs, weight)` pairs, as `train_step` takes them
+    "The micro-batches of steps `start` to `stop - 1`: this process's rows of each global batch, and their loss weight; a streamed dataset's worker processes decode them ahead."
+    rank, world = process_group()
+    loaded = data.loader(_MyRows(schedule, rank, world, start * grad_accum, stop * grad_accum))
+    try:
+        for step in range(start, stop):
+            batches = []
+            for micro in range(step * grad_accum, (step + 1) * grad_accum):
+                rows = schedule.indices(micro)
+                weight = shard_weight(data.lengths, rows, rows[rank::world], world) if world > 1 else 1.0
+                batches.append((tuple(t.to(device or t.device, non_blocking=True) for t in next(loaded)), weight))
+            yield batches
+    finally: loaded.close()
+
 def micro_batches(data:CaptionDataset, # Training rows
                   schedule:BatchSchedule, # Batch order of the run
                   step:int, # Optimiser step
                   grad_accum:int=1, # Micro-batches per step
                   device=None, # Where the model is (batches are moved there); default: where the data is
                  ) -> list: # `(inputs, weight)` pairs, as `train_step` takes them
-    "The micro-batches of optimiser step `step`: this process's rows of each global batch, and their loss weight."
-    rank, world = process_group()
-    batches = []
-    for micro in range(grad_accum):
-        rows = schedule.indices(step * grad_accum + micro)
-        mine = rows[rank::world]
-        weight = shard_weight(data.lengths, rows, mine, world) if world > 1 else 1.0
-        batches.append((tuple(t.to(device or t.device, non_blocking=True) for t in data.get_batch(mine)), weight))
-    return batches
+    "The micro-batches of optimiser step `step` alone (see `step_batches`)."
+    return next(step_batches(data, schedule, step, step + 1, grad_accum, device))
 
 # %% ../nbs/08_training.ipynb #8313f9ae
 class LossWindow:
@@ -360,7 +389,7 @@ def train(data=None, # Training data: a CSV in the original format or an image f
           out_dir='runs', # Output directory: checkpoints and the final model (`out_dir/model`)
           cfg:TrainConfig=None, # Training settings (default: `TrainConfig()`)
           model_config:VLMConfig=None, # Model sizes (default: `DEFAULT_MODEL`)
-          resume:bool=False, # Continue from the newest checkpoint in `out_dir` (its settings win, except `steps` and `max_minutes` when given); with none yet, start afresh
+          resume:bool=False, # Continue from the newest checkpoint in `out_dir` (its settings win, except `steps`, `max_minutes` and how the data are loaded); with none yet, start afresh
           valid_frac:float=0.1, # Fraction of rows held out for validation
           strict:bool=False, # Stop at the first bad data row instead of skipping it
           tracking:bool=True, # Record the run in MLflow
@@ -384,12 +413,14 @@ def train(data=None, # Training data: a CSV in the original format or an image f
     finally:
         if joined: dist.destroy_process_group()
 
+_OWN_SETTINGS = ('steps', 'max_minutes', 'device', 'data_loading', 'cache_mb', 'loader_workers') # a resumed run takes these from its command line
+
 def _resume_from(out_dir:Path, cfg:TrainConfig, device) -> tuple:
-    "The newest checkpoint's model, training state and settings (its own, but for `steps`, `max_minutes` and `device`)."
+    "The newest checkpoint's model, training state and settings (its own, but for `_OWN_SETTINGS`: those of this machine and this session)."
     found = checkpoints(out_dir)
     model, state = load_checkpoint(found[-1], device)
     saved = json.loads(state['train_config'])
-    cfg = TrainConfig(**{**saved, 'freeze': tuple(saved['freeze']), 'steps': cfg.steps, 'max_minutes': cfg.max_minutes, 'device': cfg.device})
+    cfg = TrainConfig(**{**saved, 'freeze': tuple(saved['freeze']), **{name: getattr(cfg, name) for name in _OWN_SETTINGS}})
     return model, state, cfg, found[-1]
 
 _RUNTIME_FIELDS = ('dropout', 'attention', 'moe_dispatch', 'capacity_factor', 'load_balance_weight', 'z_loss_weight') # what fine-tuning may change
@@ -426,7 +457,8 @@ def _train(data, out_dir, cfg, model_config, resume, valid_frac, strict, trackin
     model_config = model_config or DEFAULT_MODEL
     fine_tuning = init_from is not None and state is None
     train_data, valid_data, tokenizer = load_splits(default_dataset_path() if data is None else data, model_config.img_size, model_config.block_size, valid_frac, cfg.seed,
-                                                    tokenizer=model.tokenizer if model else None, strict=strict, extend=fine_tuning)
+                                                    tokenizer=model.tokenizer if model else None, strict=strict, extend=fine_tuning,
+                                                    data_loading=cfg.data_loading, cache_mb=cfg.cache_mb, workers=cfg.loader_workers)
     if fine_tuning:
         torch.manual_seed(cfg.seed)                                  # the rows of new characters start from the same weights every time
         added = extend_vocabulary(model, tokenizer.chars)
@@ -442,6 +474,7 @@ def _train(data, out_dir, cfg, model_config, resume, valid_frac, strict, trackin
     tracker.log_params(_flat_params(model.config, cfg, data=str(data or 'default'), n_train=len(train_data), n_valid=len(valid_data),
                                     vocab_size=model.tokenizer.vocab_size, pretrain_text_file=pretrain_text_file, pretrain_steps=pretrain_steps))
     world = process_group()[1]
+    if not quiet: print(f'images: {train_data.loading}')
     if not quiet: print(f'training on {len(train_data)} rows, validating on {len(valid_data)}; {device}'
                         + (f' × {world} processes' if world > 1 else '') + '; '
                         f'{sum(p.numel() for p in model.parameters()):,} parameters'

@@ -8,7 +8,7 @@ __all__ = ['MLP', 'Block', 'ViT', 'cls_attention_maps']
 # %% ../nbs/03_vit.ipynb #eadaaa10
 import torch
 from torch import nn
-from .patches import PatchEmbeddings
+from .patches import PatchEmbeddings, NormalisedPatchEmbeddings
 from .attention import Attention, MultiHeadAttention, attention_weights
 
 # %% ../nbs/03_vit.ipynb #28aba8c4
@@ -67,9 +67,10 @@ class ViT(nn.Module):
                  num_blks:int=3, # Number of transformer blocks
                  dropout:float=0.1, # Dropout on the embeddings and inside the blocks
                  attention:str='fast', # 'fast' or 'teaching' attention, see `Block`
+                 patch_norm:bool=False, # Embed each patch's pattern and colour apart (`NormalisedPatchEmbeddings`)
                 ):
         super().__init__()
-        self.patch_embedding = PatchEmbeddings(img_size, patch_size, embed_dim)
+        self.patch_embedding = (NormalisedPatchEmbeddings if patch_norm else PatchEmbeddings)(img_size, patch_size, embed_dim)
         self.cls_token = nn.Parameter(torch.zeros(1, 1, embed_dim))
         self.pos_embedding = nn.Parameter(torch.randn(1, self.patch_embedding.num_patches + 1, embed_dim) * 0.02)
         self.dropout = nn.Dropout(dropout)

@@ -36,6 +36,7 @@ class VLMConfig:
     num_blks:int=3 # ViT blocks
     img_size:int=96 # Side of the square images the ViT reads
     patch_size:int=16 # Side of the square patches
+    patch_norm:bool=False # Embed each patch's pattern (pixels normalised per channel) and its colour apart (see `NormalisedPatchEmbeddings`)
     dropout:float=0.1 # Dropout everywhere
     visual_tokens:str='cls' # 'cls': one visual token (the original); 'patches': one per patch (LLaVA-style)
     block_size:int=64 # Longest text the decoder reads: `<bos>` plus up to `block_size - 1` caption characters
@@ -83,7 +84,7 @@ class VisionLanguageModel(nn.Module):
         super().__init__()
         self.config, self.tokenizer = config, tokenizer
         c = config
-        self.vision_encoder = ViT(c.img_size, c.patch_size, c.image_embed_dim, c.n_head, c.num_blks, c.dropout, c.attention)
+        self.vision_encoder = ViT(c.img_size, c.patch_size, c.image_embed_dim, c.n_head, c.num_blks, c.dropout, c.attention, c.patch_norm)
         self.projector = MultiModalProjector(c.image_embed_dim, c.n_embd, dropout=c.dropout)
         make_moe = lambda: SparseMoE(c.n_embd, c.num_experts, c.top_k, c.dropout, c.capacity_factor, c.decoder_mlp_mult, c.moe_dispatch)
         self.decoder = DecoderLanguageModel(tokenizer.vocab_size, c.n_embd, c.n_head, c.n_layer,
@@ -275,7 +276,7 @@ def explain(self:VisionLanguageModel,
         ids = [i for i in written[0].tolist() if i not in (tok.eos_id, tok.pad_id)]   # the image encoded once, for writing and for reading back
         chars = [tok.decode([i]) for i in ids]                                       # '' for special ids
         with _recorded_inputs([b.attn for b in blocks]) as inputs:
-            self.decoder(torch.tensor([[tok.bos_id] + ids], device=self.device), visual)
+            self.decoder(torch.tensor([[tok.bos_id] + ids[:-1]], device=self.device), visual)   # the inputs that predicted each character
         weights = torch.stack([attention_weights(blocks[l].attn, inputs[l])[0] for l in layers]).mean(dim=(0, 1))   # (S, S)
     finally:
         self.train(was_training)

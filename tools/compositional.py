@@ -15,7 +15,7 @@ import argparse, json, subprocess, sys, tempfile, time
 from pathlib import Path
 from seemore.synthetic import write_compositional_split
 from seemore.vlm import VisionLanguageModel
-from seemore.grounding import grounding_report, contrastive_captions
+from seemore.grounding import grounding_report, contrastive_captions, visual_probe
 from seemore.benchmarks import machine_info
 from seemore.distributed import pick_device
 
@@ -43,10 +43,12 @@ def main():
         alphas = [float(a) for a in args.alphas.split(',')]
         reports = {a: {name: grounding_report(model, path, decode=(lambda m, x, a=a: contrastive_captions(m, x, a)) if a else None) for name, path in split.items() if name.startswith('test')} for a in alphas}
         tests = reports[alphas[0]]
+        probe = visual_probe(model, split['train'], {name: path for name, path in split.items() if name.startswith('test')})
         pairs = json.loads(split['held-out'].read_text())
     result = {'what': 'captions of scenes whose colour × shape or shape × position pair never occurred in training, against scenes of seen combinations',
               'seed': args.seed, 'held_out': pairs, 'n_train': args.n_train, 'train_command': ['seemore', 'train', *extra],
               'train_minutes': minutes, 'model': vars(model.config), 'tests': tests,
+              'probe_shape': probe,
               'contrastive_decoding': {str(a): {name: {k: r[k] for k in ('exact_match', 'word_accuracy', 'confusions')} for name, r in rs.items()} for a, rs in reports.items()},
               'git_commit': git_commit(), 'machine': machine_info(pick_device('auto'))}
     Path(args.out).write_text(json.dumps(result, indent=1, ensure_ascii=False))
