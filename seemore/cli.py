@@ -89,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument('--strict', action='store_true', help='stop at the first bad data row instead of skipping it')
     e.add_argument('--device', default='auto', help="'auto', 'cpu', 'cuda', 'mps', ...")
     for command in (c, e):
+        command.add_argument('--known-words', action='store_true', help='spell only words of the training captions: no half-words on images unlike the training data (see the Grounding page)')
         command.add_argument('--data-loading', choices=CHOICES['data_loading'], default='auto', help="with --data: 'cache' the images in memory, 'stream' them from disk, or 'auto' (cache when they fit --cache-mb)")
         command.add_argument('--cache-mb', type=float, default=512, help='with --data: memory budget of the image cache, in MB (default: 512)')
     e.set_defaults(func=eval_command)
@@ -161,7 +162,7 @@ def caption_command(args) -> int:
     model = VisionLanguageModel.load(args.model, pick_device(args.device))
     if args.data:
         data = _rows_of(args.data, model, args)
-        for row, caption in zip(data.row_ids, caption_rows(model, data, args.batch_size)): print(f'{row}\t{caption}', flush=True)
+        for row, caption in zip(data.row_ids, caption_rows(model, data, args.batch_size, args.known_words)): print(f'{row}\t{caption}', flush=True)
         return 0
     images, failed = [], 0
     for path in args.images:
@@ -172,7 +173,7 @@ def caption_command(args) -> int:
             print(f'seemore caption: cannot read {path}: {reason}', file=sys.stderr)
             images.append(None)
     readable = [im for im in images if im is not None]
-    captions = iter(model.caption(readable, batch_size=args.batch_size) if readable else [])
+    captions = iter(model.caption(readable, batch_size=args.batch_size, known_words=args.known_words) if readable else [])
     for im in images:
         if im is not None: print(next(captions))
     if args.explain:
@@ -202,18 +203,19 @@ def _rows_of(path, model:VisionLanguageModel, args, split:str='all'):
 def caption_rows(model:VisionLanguageModel, # The model
                  data, # A `CaptionDataset`, cached or streamed
                  batch_size:int=64, # Rows captioned per forward pass
+                 known_words:bool=False, # Spell only words of the training captions
                 ) -> Iterator: # One greedy caption per row, in order
     "Caption every row of `data`, a batch at a time; a streamed dataset's images are decoded by its worker processes, ahead of the model."
     model.eval()
     batches = [range(start, min(start + batch_size, len(data))) for start in range(0, len(data), batch_size)]
     for images, _, _ in data.loader(batches):
-        yield from (model.tokenizer.decode(ids) for ids in model.generate(images.to(model.device)))
+        yield from (model.tokenizer.decode(ids) for ids in model.generate(images.to(model.device), known_words=known_words))
 
 def eval_command(args) -> int:
     "`seemore eval`: exact-match and character accuracy of a model on a dataset."
     model = VisionLanguageModel.load(args.model, pick_device(args.device))
     data = _rows_of(args.data, model, args, args.split)
-    metrics, _ = evaluate(model, data, source=args.data)
+    metrics, _ = evaluate(model, data, source=args.data, known_words=args.known_words)
     result = {'exact_match': metrics['exact_match'], 'char_accuracy': metrics['char_accuracy'], 'n': metrics['n']}
     print(f"exact match {result['exact_match']:.1%} ({round(result['exact_match'] * result['n'])}/{result['n']}), "
           f"character accuracy {result['char_accuracy']:.1%}")

@@ -346,8 +346,9 @@ def split_examples(examples:Sequence, # Rows to split, e.g. from `read_captioned
 # %% ../nbs/07_data.ipynb #f08269a1
 def build_tokenizer(captions:Iterable, # Caption strings, or `CaptionedImage`s
                    ) -> CharTokenizer:
-    "A `CharTokenizer` whose vocabulary is every character used in `captions`."
-    return CharTokenizer.from_text(''.join(c.caption if isinstance(c, CaptionedImage) else c for c in captions))
+    "A `CharTokenizer` whose vocabulary is every character used in `captions`, and whose `words` are their words."
+    captions = [c.caption if isinstance(c, CaptionedImage) else c for c in captions]
+    return CharTokenizer.from_text(''.join(captions), words=[w for c in captions for w in c.split()])
 
 # %% ../nbs/07_data.ipynb #3f0dc252
 def image_pixels(img:Image.Image, # A PIL image in any mode
@@ -679,7 +680,9 @@ def load_splits(path, # Data file or folder (see `read_captioned_images`)
     scanned = _scan(path, img_size, strict, data_loading, cache_mb)
     train, valid = _split_positions(scanned.keys, valid_frac, seed)
     if tokenizer is None: tokenizer = build_tokenizer(scanned.captions[i] for i in train)
-    elif extend: tokenizer = CharTokenizer(tokenizer.chars + build_tokenizer(scanned.captions[i] for i in train).chars)     # duplicates dropped, order kept: the old ids stay
+    elif extend:                                                        # duplicates dropped, order kept: the old ids stay; the new words added
+        new = build_tokenizer(scanned.captions[i] for i in train)
+        tokenizer = CharTokenizer(tokenizer.chars + new.chars, (tokenizer.words or []) + new.words)
     streamed, workers = isinstance(scanned.images, ImageStream), default_workers() if workers is None else workers
     pixels = dict(zip(('train', 'valid'), _gather(scanned.images, [train, valid]))) if not streamed else {}
     cached_mb = len(scanned.rows) * 3 * img_size * img_size / 2**20

@@ -86,6 +86,7 @@ def generate(self:DecoderLanguageModel,
              use_cache:bool=True, # Use a KV cache (fast) or recompute the whole sequence every step
              generator:torch.Generator=None, # Random generator for sampling
              batch_size:int=1, # Number of sequences when `visual_tokens` is None
+             allowed=None, # `allowed(sequence)` → (B, vocab) bools of the ids that may come next (e.g. `CharTokenizer.allowed_next`); None: any id
             ) -> torch.Tensor: # Generated ids (B, n ≤ max_new_tokens), `<eos>` included, `pad_id` after it
     "Write up to `max_new_tokens` tokens after `<bos>` for each sequence, stopping each at `<eos>`."
     n_visual = 0 if visual_tokens is None else visual_tokens.shape[1]
@@ -103,7 +104,8 @@ def generate(self:DecoderLanguageModel,
             step_visual = None                                   # the visual tokens are in the cache now
         else:
             logits, _ = self(sequence, visual_tokens)
-        next_id = sample_next(logits[:, -1], temperature, top_k, generator)
+        scores = logits[:, -1] if allowed is None else logits[:, -1].masked_fill(~allowed(sequence), float('-inf'))
+        next_id = sample_next(scores, temperature, top_k, generator)
         next_id = next_id.masked_fill(finished, self.pad_id)
         finished |= next_id == eos_id
         sequence = torch.cat([sequence, next_id[:, None]], dim=1)

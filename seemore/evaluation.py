@@ -58,6 +58,7 @@ def evaluate(model:VisionLanguageModel, # The model, on its device
              batch_size:int=256, # Rows per forward pass
              distributed:bool=False, # Every process of the group evaluates its share of the rows and the results are combined (all must call)
              source:str=None, # Name of the data (e.g. its file) for the warning about characters the model never saw
+             known_words:bool=False, # Captions spell only words of the training captions (see `VisionLanguageModel.caption`)
             ) -> tuple: # (metrics dict: `loss`, `exact_match`, `char_accuracy`, `n` and, for seeMoE, `expert_utilization`; predicted captions)
     "Validation loss (the captioning loss alone) and greedy-caption metrics of `model` on `data`."
     _warn_unseen(unseen_characters(data, model.tokenizer), source)
@@ -73,7 +74,7 @@ def evaluate(model:VisionLanguageModel, # The model, on its device
         if moe: usage = usage + expert_utilization(model) * len(images)
         chars = int((targets != model.tokenizer.pad_id).sum())
         total_loss, total_chars = total_loss + loss.item() * chars, total_chars + chars
-        predicted += [model.tokenizer.decode(ids) for ids in model.generate(images)]
+        predicted += [model.tokenizer.decode(ids) for ids in model.generate(images, known_words=known_words)]
     model.train(was_training)
     if world > 1:
         shares = [None] * world

@@ -31,12 +31,13 @@ def grounding_report(model:VisionLanguageModel, # A trained model
                      path, # A data file of scene captions, e.g. from `write_compositional_split`
                      n_confusions:int=8, # How many of the most frequent confusions to list
                      decode=None, # How to caption: `decode(model, images) -> captions`; default: greedy (e.g. `contrastive_captions`, below)
+                     known_words:bool=False, # Greedy captions spelling only words of the training captions (when `decode` is None)
                     ) -> dict: # `n`, `exact_match`, `word_accuracy` (per word), `confusions` ([text, count]), `predicted`
     "How well `model`'s captions of the scenes in `path` match, word by word, and what it writes instead."
     rows = read_captioned_images(path)
     data = CaptionDataset.from_examples(rows, model.tokenizer, model.config.img_size, model.config.block_size)
     images = data.images.to(model.device)
-    with _evaluating(model): predicted = decode(model, images) if decode else [model.tokenizer.decode(row) for row in model.generate(images)]
+    with _evaluating(model): predicted = decode(model, images) if decode else [model.tokenizer.decode(row) for row in model.generate(images, known_words=known_words)]
     true = [caption_words(r.caption) for r in rows]
     said = [caption_words(p) for p in predicted]
     accuracy = {k: sum(s[k] == t[k] for s, t in zip(said, true)) / len(rows) for k in ('size', 'colour', 'shape', 'position')}
@@ -73,6 +74,7 @@ def contrastive_captions(model:VisionLanguageModel, # A trained model
                          alpha:float=1.0, # Weight of the contrast; 0: greedy decoding
                          beta:float=0.1, # Plausibility: only characters at least `beta` times as likely as the best one, with the image
                          batch_size:int=128, # Images per forward pass (each pass runs twice as many sequences)
+                         known_words:bool=False, # Spell only words of the training captions (`CharTokenizer.allowed_next`)
                         ) -> list: # One caption per image
     "Greedy captions by visual contrastive decoding: each character scored by how much more likely the image makes it."
     tok, captions = model.tokenizer, []
@@ -85,6 +87,7 @@ def contrastive_captions(model:VisionLanguageModel, # A trained model
             for _ in range(model.config.block_size):
                 logits, _ = model.decoder(torch.cat([sequence, sequence]), both)
                 with_image, without = logits[:B, -1], logits[B:, -1]
+                if known_words: with_image = with_image.masked_fill(~tok.allowed_next(sequence), float('-inf'))   # plausible among the allowed
                 p = with_image.softmax(-1)
                 score = ((1 + alpha) * with_image - alpha * without).masked_fill(p < beta * p.max(-1, keepdim=True).values, float('-inf'))
                 next_id = score.argmax(-1).masked_fill(finished, tok.pad_id)

@@ -8,6 +8,7 @@ __all__ = ['SPECIAL_TOKENS', 'CharTokenizer']
 # %% ../nbs/00_tokenizer.ipynb #045af232
 import json
 from pathlib import Path
+import torch
 from fastcore.basics import patch
 
 # %% ../nbs/00_tokenizer.ipynb #10bb90b6
@@ -19,17 +20,20 @@ class CharTokenizer:
 
     def __init__(self,
                  chars, # The characters of the vocabulary; duplicates are dropped, order is kept
+                 words=None, # The words of the captions it was built from (see `allowed_next`); None: not known
                 ):
         self.chars = ''.join(dict.fromkeys(chars))
+        self.words = None if words is None else sorted(set(words))
         self.itos = list(SPECIAL_TOKENS) + list(self.chars)
         self.stoi = {c: i for i, c in enumerate(self.itos) if i >= len(SPECIAL_TOKENS)}
 
     @classmethod
     def from_text(cls,
                   text:str, # Text whose distinct characters make the vocabulary
+                  words=None, # The words of the captions (default: the words of `text`, split at whitespace)
                  ) -> 'CharTokenizer':
-        "Build a tokenizer from every distinct character of `text`, in sorted order."
-        return cls(sorted(set(text)))
+        "Build a tokenizer from every distinct character of `text`, in sorted order, remembering the words `text` is made of."
+        return cls(sorted(set(text)), text.split() if words is None else words)
 
     @property
     def vocab_size(self) -> int:
@@ -65,13 +69,36 @@ def decode(self:CharTokenizer,
         out.append(self.itos[i])
     return ''.join(out)
 
+# %% ../nbs/00_tokenizer.ipynb #51c808c1
+@patch
+def allowed_next(self:CharTokenizer,
+                 sequences:torch.Tensor, # (B, t) ids written so far, each starting with `<bos>`
+                ) -> torch.Tensor: # (B, vocab_size) bools: True for the ids that may come next
+    "Which ids keep each sequence made of `words`: the next letter of a known word, or a space or `<eos>` after a whole one."
+    if self.words is None: raise ValueError('this tokenizer does not know the words of its captions (saved by an older seemore): build it again with from_text')
+    if not hasattr(self, '_next_ids'):                          # word prefix (ids) → ids that may follow it
+        space = [self.stoi[' ']] if ' ' in self.stoi else []
+        self._next_ids = {}
+        for word in self.words:
+            ids = tuple(self.encode(word))
+            for k in range(len(ids)): self._next_ids.setdefault(ids[:k], set()).add(ids[k])
+            self._next_ids.setdefault(ids, set()).update(space + [self.eos_id])
+    allowed = torch.ones(len(sequences), self.vocab_size, dtype=torch.bool)
+    separators = {self.bos_id, self.stoi.get(' ')}
+    for b, row in enumerate(sequences.tolist()):
+        if self.eos_id in row: continue
+        start = max(i for i, t in enumerate(row) if t in separators) + 1     # the word being written starts after the last space
+        following = self._next_ids.get(tuple(row[start:]))
+        if following: allowed[b] = False; allowed[b, list(following)] = True
+    return allowed.to(sequences.device)
+
 # %% ../nbs/00_tokenizer.ipynb #74dc3860
 @patch
 def save(self:CharTokenizer,
          path, # File to write (JSON)
         ):
     "Write the vocabulary to `path` as JSON."
-    Path(path).write_text(json.dumps({'type': 'CharTokenizer', 'special_tokens': SPECIAL_TOKENS, 'chars': self.chars},
+    Path(path).write_text(json.dumps({'type': 'CharTokenizer', 'special_tokens': SPECIAL_TOKENS, 'chars': self.chars, 'words': self.words},
                                      ensure_ascii=False, indent=1), encoding='utf-8')
 
 @patch(cls_method=True)
@@ -82,4 +109,4 @@ def load(cls:CharTokenizer,
     data = json.loads(Path(path).read_text(encoding='utf-8'))
     if data.get('type') != 'CharTokenizer' or tuple(data.get('special_tokens', ())) != SPECIAL_TOKENS:
         raise ValueError(f'{path} is not a CharTokenizer file with special tokens {SPECIAL_TOKENS}')
-    return cls(data['chars'])
+    return cls(data['chars'], data.get('words'))        # files written before seemore kept the words have none

@@ -340,7 +340,7 @@ def extend_vocabulary(model:VisionLanguageModel, # Model whose tokenizer and dec
                      ) -> int: # Number of characters added
     "Append the characters of `text` missing from the model's tokenizer, growing the decoder's embedding and output layers."
     from seemore.tokenizer import CharTokenizer
-    grown = CharTokenizer(model.tokenizer.chars + text)                # duplicates dropped, order kept: the old ids stay
+    grown = CharTokenizer(model.tokenizer.chars + text, model.tokenizer.words)   # duplicates dropped, order kept: the old ids stay
     added = grown.vocab_size - model.tokenizer.vocab_size
     if not added: return 0
     model.tokenizer = grown

@@ -131,18 +131,23 @@ def generate(self:VisionLanguageModel,
              top_k:int=None, # Sample among the `top_k` most likely characters
              use_cache:bool=None, # KV-cached decoding (fast) or recompute everything each step (default: cached when the attention is 'fast')
              generator:torch.Generator=None, # Random generator for sampling
+             known_words:bool=False, # Spell only words of the training captions (`CharTokenizer.allowed_next`)
             ) -> torch.Tensor: # Generated ids (B, n), `<eos>` included, `<pad>` after it
     "Write a caption for each image, as token ids."
     tok = self.tokenizer
+    if known_words and tok.words is None:
+        raise ValueError('known_words: this model does not know the words of its training captions (trained with seemore before it kept them): train or fine-tune it again')
     return self.decoder.generate(self.encode_images(images), tok.bos_id, tok.eos_id,
                                  max_new_tokens or self.config.block_size, temperature, top_k,
-                                 self.config.attention == 'fast' if use_cache is None else use_cache, generator)
+                                 self.config.attention == 'fast' if use_cache is None else use_cache, generator,
+                                 allowed=tok.allowed_next if known_words else None)
 
 @patch
 def caption(self:VisionLanguageModel,
             images, # A PIL image or a list of them, any size and mode
             max_new_tokens:int=None, # Most characters per caption (default: `block_size`)
             batch_size:int=64, # Images captioned per forward pass
+            known_words:bool=False, # Spell only words of the training captions
            ) -> list: # One caption per image
     "Greedy captions for PIL images."
     if isinstance(images, Image.Image): images = [images]
@@ -152,7 +157,7 @@ def caption(self:VisionLanguageModel,
         captions = []
         for i in range(0, len(images), batch_size):
             x = torch.stack([image_to_tensor(im, self.config.img_size) for im in images[i:i + batch_size]])
-            ids = self.generate(x.to(self.device), max_new_tokens)
+            ids = self.generate(x.to(self.device), max_new_tokens, known_words=known_words)
             captions += [self.tokenizer.decode(row) for row in ids]
         return captions
     finally:

@@ -22,6 +22,7 @@ from seemore.distributed import pick_device
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / 'tools'))
 from moe_quality import git_commit  # noqa: E402
+from grounding_candidates import with_words  # noqa: E402
 
 def main():
     argv = sys.argv[1:]
@@ -32,27 +33,34 @@ def main():
     p.add_argument('--n-test', type=int, default=300)
     p.add_argument('--alphas', default='0', help='comma-separated weights of visual contrastive decoding to evaluate (0: greedy)')
     p.add_argument('--out', default=str(REPO / 'nbs/benchmarks/compositional.json'))
+    p.add_argument('--work', help='folder to write the split and the run to, and keep (default: a temporary folder)')
+    p.add_argument('--reuse', action='store_true', help="with --work: measure the run already there instead of training again (its time is taken from --out)")
     args = p.parse_args(argv[:argv.index('--')] if '--' in argv else argv)
-    with tempfile.TemporaryDirectory() as d:
-        d = Path(d)
+    with tempfile.TemporaryDirectory() as tmp:
+        d = Path(args.work or tmp)
         split = write_compositional_split(d / 'split', args.seed, args.n_train, args.n_test)
-        started = time.perf_counter()
-        subprocess.run(['seemore', 'train', '--data', str(split['train']), '--out', str(d / 'run'), '--no-mlflow', '--quiet', *extra], check=True)
-        minutes = (time.perf_counter() - started) / 60
-        model = VisionLanguageModel.load(d / 'run' / 'model')
+        if args.reuse: minutes = json.loads(Path(args.out).read_text())['train_minutes']
+        else:
+            started = time.perf_counter()
+            subprocess.run(['seemore', 'train', '--data', str(split['train']), '--out', str(d / 'run'), '--no-mlflow', '--quiet', *extra], check=True)
+            minutes = (time.perf_counter() - started) / 60
+        model = with_words(VisionLanguageModel.load(d / 'run' / 'model'), split['train'])
         alphas = [float(a) for a in args.alphas.split(',')]
-        reports = {a: {name: grounding_report(model, path, decode=(lambda m, x, a=a: contrastive_captions(m, x, a)) if a else None) for name, path in split.items() if name.startswith('test')} for a in alphas}
+        tested = {name: path for name, path in split.items() if name.startswith('test')}
+        reports = {a: {name: grounding_report(model, path, decode=(lambda m, x, a=a: contrastive_captions(m, x, a)) if a else None) for name, path in tested.items()} for a in alphas}
         tests = reports[alphas[0]]
-        probe = visual_probe(model, split['train'], {name: path for name, path in split.items() if name.startswith('test')})
+        known_words = {name: grounding_report(model, path, known_words=True) for name, path in tested.items()}
+        probe = visual_probe(model, split['train'], tested)
         pairs = json.loads(split['held-out'].read_text())
     result = {'what': 'captions of scenes whose colour × shape or shape × position pair never occurred in training, against scenes of seen combinations',
               'seed': args.seed, 'held_out': pairs, 'n_train': args.n_train, 'train_command': ['seemore', 'train', *extra],
               'train_minutes': minutes, 'model': vars(model.config), 'tests': tests,
-              'probe_shape': probe,
+              'probe_shape': probe, 'tests_known_words': known_words,
               'contrastive_decoding': {str(a): {name: {k: r[k] for k in ('exact_match', 'word_accuracy', 'confusions')} for name, r in rs.items()} for a, rs in reports.items()},
               'git_commit': git_commit(), 'machine': machine_info(pick_device('auto'))}
     Path(args.out).write_text(json.dumps(result, indent=1, ensure_ascii=False))
     for a, rs in reports.items(): print(f'alpha {a}:', json.dumps({k: round(v['exact_match'], 3) for k, v in rs.items()}))
+    print('known words:', json.dumps({k: round(v['exact_match'], 3) for k, v in known_words.items()}))
     print('->', args.out)
 
 if __name__ == '__main__': main()

@@ -3,7 +3,7 @@
 Trains the default model (with the model and training settings given as `name=value`) on the training file of
 `seemore.synthetic.write_compositional_split(seed)`, optionally with one of the training-side candidates below, then records
 on scenes of seen combinations and of held-out colour × shape pairs: exact match and word accuracy of greedy captions and of
-`contrastive_captions` at each `--alphas` weight, and how well a linear probe (`seemore.grounding.visual_probe`) reads the
+`contrastive_captions` at each `--alphas` weight and of greedy captions spelling only known words (`known_words`), and how well a linear probe (`seemore.grounding.visual_probe`) reads the
 shape from the visual tokens. Results are added to a JSON file (one entry per candidate and seed) that the grounding notebook shows.
 Tune on seeds other than the one `tools/compositional.py` records (7). From the repository root:
 
@@ -26,6 +26,8 @@ from pathlib import Path
 import torch
 from torch import nn
 from seemore.synthetic import write_compositional_split
+from seemore.tokenizer import CharTokenizer
+from seemore.data import build_tokenizer, read_captioned_images
 from seemore.training import train, TrainConfig, DEFAULT_MODEL
 from seemore.grounding import grounding_report, contrastive_captions, visual_probe, expert_choices
 from seemore.benchmarks import machine_info
@@ -80,6 +82,11 @@ def patch_two_stream():
         return torch.cat([self.projector(self.vision_encoder(images, output='patches')), self.colour_tokens(statistics)], dim=1)
     V.VisionLanguageModel.__init__, V.VisionLanguageModel.encode_images = init_two_stream, encode_images
 
+def with_words(model, train_file): # a model trained before tokenizers kept their words gets the words of its training file
+    if model.tokenizer.words is None:
+        model.tokenizer = CharTokenizer(model.tokenizer.chars, build_tokenizer(read_captioned_images(train_file)).words)
+    return model
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('name', help='name of the candidate in the results')
@@ -92,6 +99,7 @@ def main():
     p.add_argument('--two-stream', action='store_true'); p.add_argument('--prefix-lm', action='store_true')
     p.add_argument('--out', default=str(REPO / 'nbs/benchmarks/grounding-candidates.json'))
     p.add_argument('--work', default='/tmp/grounding-candidates', help='where splits and runs go')
+    p.add_argument('--reuse', action='store_true', help='measure the model a previous run of this candidate and seed left in --work instead of training again')
     a = p.parse_intermixed_args()
     model_settings, train_settings = {}, {}
     for setting in a.settings:
@@ -102,15 +110,20 @@ def main():
     if a.prefix_lm: patch_prefix_lm()['V'] = replace(DEFAULT_MODEL, **model_settings).num_visual_tokens
     work = Path(a.work)
     split = write_compositional_split(work / f'split-{a.seed}', a.seed, a.n_train, a.n_test)
-    started = time.perf_counter()
-    model, _ = train(split['train'], work / f'run-{a.name}-{a.seed}', TrainConfig(**train_settings), replace(DEFAULT_MODEL, **model_settings),
-                     tracking=False, quiet=True)
-    minutes = (time.perf_counter() - started) / 60
+    run, out = work / f'run-{a.name}-{a.seed}', Path(a.out)
+    if a.reuse:
+        model = with_words(V.VisionLanguageModel.load(run), split['train'])
+        previous = [c for c in (json.loads(out.read_text())['candidates'] if out.exists() else []) if (c['name'], c['seed']) == (a.name, a.seed)]
+        minutes = previous[0]['train_minutes'] if previous else None
+    else:
+        started = time.perf_counter()
+        model, _ = train(split['train'], run, TrainConfig(**train_settings), replace(DEFAULT_MODEL, **model_settings), tracking=False, quiet=True)
+        minutes = (time.perf_counter() - started) / 60
     tests = {k: split[k] for k in ('test-seen', 'test-unseen-colour-shape')}
     result = {'name': a.name, 'seed': a.seed, 'settings': {**model_settings, **train_settings},
               'image_dropout': a.image_dropout, 'word_mask': a.word_mask, 'two_stream': a.two_stream, 'prefix_lm': a.prefix_lm, 'train_minutes': minutes,
               'probe_shape': visual_probe(model, split['train'], tests), 'decoding': {}}
-    print(a.name, 'probe', result['probe_shape'], f'{minutes:.1f} min', flush=True)
+    print(a.name, 'probe', result['probe_shape'], f'{minutes or 0:.1f} min', flush=True)
     if model.config.moe:   # which expert each word's characters go to first, per layer, on scenes of seen combinations
         result['expert_choices'] = [{kind: {v: [round(float(x), 4) for x in share] for v, share in values.items()}
                                      for kind, values in expert_choices(model, split['test-seen'], layer).items()} for layer in range(model.config.n_layer)]
@@ -119,7 +132,9 @@ def main():
         reports = {name: grounding_report(model, path, decode=decode) for name, path in tests.items()}
         result['decoding'][f'{alpha:g}'] = {name: {k: r[k] for k in ('exact_match', 'word_accuracy', 'confusions')} for name, r in reports.items()}
         print(a.name, f'alpha {alpha:g}', {n: (round(r['exact_match'], 3), r['confusions'][:2]) for n, r in reports.items()}, flush=True)
-    out = Path(a.out)
+    reports = {name: grounding_report(model, path, known_words=True) for name, path in tests.items()}
+    result['decoding']['known_words'] = {name: {k: r[k] for k in ('exact_match', 'word_accuracy', 'confusions')} for name, r in reports.items()}
+    print(a.name, 'known words', {n: (round(r['exact_match'], 3), r['confusions'][:2]) for n, r in reports.items()}, flush=True)
     recorded = json.loads(out.read_text()) if out.exists() else {'what': __doc__.splitlines()[0], 'beta': a.beta, 'candidates': []}
     recorded['candidates'] = [c for c in recorded['candidates'] if (c['name'], c['seed']) != (a.name, a.seed)] + [result]
     recorded['machine'] = machine_info(pick_device('auto'))
