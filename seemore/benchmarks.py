@@ -229,11 +229,12 @@ def caption_ids(model:VisionLanguageModel, # The model, in evaluation mode
                 images:torch.Tensor, # (B, 3, img_size, img_size)
                 new_tokens:int, # Characters to write: all of them, `<eos>` is never chosen
                 use_cache:bool=True, # KV-cached decoding or recompute everything at every step
+                compile:bool=False, # Run the cached steps through the compiled `decode_step`
                ) -> torch.Tensor: # (B, new_tokens) ids
     "Caption `images` with exactly `new_tokens` greedy steps (encoding the images included)."
     with autocast_for(images.device):
         visual = model.encode_images(images)
-        return model.decoder.generate(visual, model.tokenizer.bos_id, -1, new_tokens, use_cache=use_cache)
+        return model.decoder.generate(visual, model.tokenizer.bos_id, -1, new_tokens, use_cache=use_cache, compile=compile)
 
 def bench_captioning(config:VLMConfig=None, # Sizes; `block_size` is raised to fit `new_tokens` if needed
                      new_tokens:int=100, # Characters written per caption
@@ -241,8 +242,9 @@ def bench_captioning(config:VLMConfig=None, # Sizes; `block_size` is raised to f
                      rounds:int=5, # Timed calls per variant
                      warmup:int=1, # Untimed calls first
                      device:torch.device=torch.device('cpu'), # Where to run
+                     compile:bool=True, # Also time the compiled decode step (`generate(compile=True)`), compiled before the timing
                     ) -> dict: # latency ms per variant at batch 1, captions/s at `batch_size`, and the speed-ups
-    "Latency of captioning one image (teaching recompute, fast recompute, fast KV-cached) and throughput at `batch_size`."
+    "Latency of captioning one image (teaching recompute, fast recompute, fast KV-cached, compiled step) and throughput at `batch_size`."
     cfg = config or VLMConfig()
     cfg = replace(cfg, attention='fast', block_size=max(cfg.block_size, new_tokens + 1))
     torch.manual_seed(0)
@@ -255,13 +257,22 @@ def bench_captioning(config:VLMConfig=None, # Sizes; `block_size` is raised to f
             'fast, recompute': lambda: caption_ids(fast, one, new_tokens, use_cache=False),
             'fast, KV cache': lambda: caption_ids(fast, one, new_tokens),
             'batch': lambda: caption_ids(fast, many, new_tokens)}
+    if compile:
+        jobs['fast, compiled step'] = lambda: caption_ids(fast, one, new_tokens, compile=True)
+        jobs['batch, compiled'] = lambda: caption_ids(fast, many, new_tokens, compile=True)
+        started = time.perf_counter()
+        for x in (one, many): assert torch.equal(caption_ids(fast, x, new_tokens, compile=True), caption_ids(fast, x, new_tokens))   # compiles, and checks
+        compile_s = time.perf_counter() - started
     assert caption_ids(fast, one, new_tokens).shape == (1, new_tokens)
     seconds = time_interleaved(jobs, rounds, warmup, device)
-    batch = seconds.pop('batch')
+    batch, batch_compiled = seconds.pop('batch'), seconds.pop('batch, compiled', None)
     return dict(latency_ms={k: 1000 * s for k, s in seconds.items()}, new_tokens=new_tokens,
                 cached_vs_teaching_recompute=seconds['teaching, recompute'] / seconds['fast, KV cache'],
                 cached_vs_fast_recompute=seconds['fast, recompute'] / seconds['fast, KV cache'],
-                batch_size=batch_size, captions_per_s=batch_size / batch, chars_per_s=batch_size * new_tokens / batch)
+                batch_size=batch_size, captions_per_s=batch_size / batch, chars_per_s=batch_size * new_tokens / batch,
+                **(dict(compiled_vs_teaching_recompute=seconds['teaching, recompute'] / seconds['fast, compiled step'],
+                        compiled_ms_per_char=1000 * seconds['fast, compiled step'] / new_tokens,
+                        captions_per_s_compiled=batch_size / batch_compiled, compile_s=compile_s) if compile else {}))
 
 # %% ../nbs/10_benchmarks.ipynb #9c35ce25
 def bench_data(config:VLMConfig=None, # Sizes: `img_size`
@@ -441,7 +452,9 @@ def results_table(results:dict, # What `run_benchmarks` or `merge_runs` returned
         out.append(f"**Captioning** one image with {c['new_tokens']} new characters\n\n" + _table(['decoding', 'ms'], rows)
                    + f"\n\nKV-cached fast path: {c['cached_vs_teaching_recompute']:.1f}× the teaching recompute, "
                    f"{c['cached_vs_fast_recompute']:.1f}× the fast recompute. Batch {c['batch_size']}: "
-                   f"{c['captions_per_s']:.1f} captions/s ({c['chars_per_s']:.0f} characters/s).")
+                   f"{c['captions_per_s']:.1f} captions/s ({c['chars_per_s']:.0f} characters/s)."
+                   + (f" Compiled decode step: {c['compiled_ms_per_char']:.2f} ms per character at batch 1 (the image's encoding included), {c['compiled_vs_teaching_recompute']:.1f}× the teaching "
+                      f"recompute; {c['captions_per_s_compiled']:.1f} captions/s at batch {c['batch_size']}; compiling took {c['compile_s']:.0f} s." if 'compile_s' in c else ''))
     if 'data' in results:
         d = results['data']
         ratio = '' if d['loader_vs_training'] is None else (f" = {d['loader_vs_training']:.0f}× what fast dense training consumes "

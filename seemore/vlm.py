@@ -132,6 +132,7 @@ def generate(self:VisionLanguageModel,
              use_cache:bool=None, # KV-cached decoding (fast) or recompute everything each step (default: cached when the attention is 'fast')
              generator:torch.Generator=None, # Random generator for sampling
              known_words:bool=False, # Spell only words of the training captions (`CharTokenizer.allowed_next`)
+             compile:bool=False, # Cached steps through the compiled `decode_step` (pays when many captions are written)
             ) -> torch.Tensor: # Generated ids (B, n), `<eos>` included, `<pad>` after it
     "Write a caption for each image, as token ids."
     tok = self.tokenizer
@@ -140,7 +141,7 @@ def generate(self:VisionLanguageModel,
     return self.decoder.generate(self.encode_images(images), tok.bos_id, tok.eos_id,
                                  max_new_tokens or self.config.block_size, temperature, top_k,
                                  self.config.attention == 'fast' if use_cache is None else use_cache, generator,
-                                 allowed=tok.allowed_next if known_words else None)
+                                 allowed=tok.allowed_next if known_words else None, compile=compile)
 
 @patch
 def caption(self:VisionLanguageModel,
@@ -148,6 +149,7 @@ def caption(self:VisionLanguageModel,
             max_new_tokens:int=None, # Most characters per caption (default: `block_size`)
             batch_size:int=64, # Images captioned per forward pass
             known_words:bool=False, # Spell only words of the training captions
+            compile:bool=False, # Compile the decode step (see `DecoderLanguageModel.generate`)
            ) -> list: # One caption per image
     "Greedy captions for PIL images."
     if isinstance(images, Image.Image): images = [images]
@@ -157,7 +159,7 @@ def caption(self:VisionLanguageModel,
         captions = []
         for i in range(0, len(images), batch_size):
             x = torch.stack([image_to_tensor(im, self.config.img_size) for im in images[i:i + batch_size]])
-            ids = self.generate(x.to(self.device), max_new_tokens, known_words=known_words)
+            ids = self.generate(x.to(self.device), max_new_tokens, known_words=known_words, compile=compile)
             captions += [self.tokenizer.decode(row) for row in ids]
         return captions
     finally:
