@@ -11,7 +11,8 @@ from torch import nn
 import torch.nn.functional as F
 from fastcore.basics import patch
 from .attention import KVCache, causal_mask
-from .vit import Block
+from .vit import Block, MLP
+import warnings
 
 # %% ../nbs/05_decoder.ipynb #cf896dc3
 class DecoderLanguageModel(nn.Module):
@@ -95,9 +96,13 @@ def decode_step(self:DecoderLanguageModel,
 
 def compiled_step(decoder:DecoderLanguageModel, # The decoder whose `decode_step` to compile
                  ): # `decoder.decode_step` compiled by `torch.compile` (made once per decoder; recompiled for a new batch size)
-    "`decode_step` as one compiled graph, kept on the decoder so that every caption after the first reuses it."
+    "`decode_step` as one compiled graph, kept on the decoder so that every caption after the first reuses it; uncompiled for seeMoE blocks."
     if getattr(decoder, '_compiled_step', None) is None:
-        decoder._compiled_step = torch.compile(decoder.decode_step, dynamic=False, fullgraph=True)
+        if all(isinstance(block.mlp, MLP) for block in decoder.blocks):
+            decoder._compiled_step = torch.compile(decoder.decode_step, dynamic=False, fullgraph=True)
+        else:   # a router's choices set the experts' batch sizes: shapes that depend on the data, which one fixed graph cannot hold
+            warnings.warn('compile: the decoder has mixture-of-experts layers, whose shapes depend on the routing; decoding without compiling')
+            decoder._compiled_step = decoder.decode_step
     return decoder._compiled_step
 
 # %% ../nbs/05_decoder.ipynb #841384d6
