@@ -7,10 +7,12 @@ __all__ = ['MAX_IMAGE_PIXELS', 'IMAGE_COLUMN', 'FILE_COLUMN', 'CAPTION_COLUMN', 
            'DataWarning', 'SkippedRowsWarning', 'ChangedCaptionsWarning', 'TruncatedCaptionsWarning',
            'CleanedCaptionsWarning', 'CaptionedImage', 'ImageError', 'decode_image', 'clean_caption',
            'write_caption_csv', 'write_caption_parquet', 'read_captioned_images', 'split_examples', 'build_tokenizer',
-           'image_pixels', 'normalise', 'ImageStream', 'default_workers', 'ImageRows', 'CaptionDataset', 'load_splits']
+           'image_pixels', 'normalise', 'ImageStream', 'Texts', 'default_workers', 'ImageRows', 'CaptionDataset',
+           'load_splits']
 
 # %% ../nbs/07_data.ipynb #ca1c49a7
-import base64, csv, hashlib, io, itertools, os, random, re, sys, tempfile, unicodedata, warnings, weakref
+import base64, collections.abc, csv, ctypes, hashlib, io, itertools, os, random, re, sys, tempfile, unicodedata, warnings, weakref
+from array import array
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -200,8 +202,10 @@ def _read_parquet(path:Path, batch_rows:int=1024) -> tuple:
     header = table.schema_arrow.names
     wanted = [c for c in (PARQUET_IMAGE_COLUMN, FILE_COLUMN, CAPTION_COLUMN) if c in header]
     def records():
+        import pyarrow as pa
         with table:
             for batch in table.iter_batches(batch_size=batch_rows, columns=wanted): yield from batch.to_pylist()
+        pa.default_memory_pool().release_unused()        # Arrow keeps freed buffers for reuse; the reading is over
     return header, records()
 
 def _blocks(items:Iterable, n:int) -> Iterator:
@@ -324,16 +328,23 @@ def _row_key(data:bytes, caption:str) -> bytes:
     "16 bytes that identify a row by its image bytes and caption: rows with the same key are copies."
     return hashlib.sha256(hashlib.sha256(data).digest() + caption.encode('utf-8', 'surrogatepass')).digest()[:16]
 
-def _split_positions(keys:Sequence, valid_frac:float, seed:int) -> tuple:
-    "`(train, valid)` positions of the rows whose identities are `keys`: whole groups of equal keys, shuffled by `seed`, go to validation until it holds `valid_frac`."
+def _split_positions(keys, # The rows' `_row_key`s: a list of them, or one buffer of 16 bytes per row
+                     valid_frac:float, seed:int) -> tuple:
+    "`(train, valid)` positions (sorted arrays) of the rows whose identities are `keys`: whole groups of equal keys, shuffled by `seed`, go to validation until it holds `valid_frac`."
     if not 0 <= valid_frac < 1: raise ValueError(f'valid_frac must be in [0, 1), got {valid_frac}')
-    groups = {}
-    for i, key in enumerate(keys): groups.setdefault(key, []).append(i)
-    groups = list(groups.values())
-    random.Random(seed).shuffle(groups)
-    valid = []
-    while len(groups) > 1 and len(valid) < valid_frac * len(keys): valid += groups.pop()
-    return sorted(i for group in groups for i in group), sorted(valid)
+    keys = np.frombuffer(keys if isinstance(keys, (bytes, bytearray)) else b''.join(keys), np.uint8).reshape(-1, 16)
+    if not len(keys): return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    _, first, group = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+    numbered = np.empty_like(first); numbered[np.argsort(first)] = np.arange(len(first))
+    group = numbered[group.reshape(-1)]                         # groups numbered in order of their first row
+    order = list(range(len(first)))
+    random.Random(seed).shuffle(order)                          # the groups' order; validation takes them from the end
+    filled = np.cumsum(np.bincount(group)[order[::-1]])         # validation rows after taking 1, 2, ... groups
+    taken = 0 if valid_frac * len(keys) <= 0 else min(int(np.searchsorted(filled, valid_frac * len(keys))) + 1, len(order) - 1)
+    in_valid = np.zeros(len(order), bool)
+    in_valid[order[len(order) - taken:]] = True
+    in_valid = in_valid[group]
+    return np.flatnonzero(~in_valid), np.flatnonzero(in_valid)
 
 def split_examples(examples:Sequence, # Rows to split, e.g. from `read_captioned_images`
                    valid_frac:float=0.1, # Fraction of the rows to hold out for validation
@@ -347,8 +358,11 @@ def split_examples(examples:Sequence, # Rows to split, e.g. from `read_captioned
 def build_tokenizer(captions:Iterable, # Caption strings, or `CaptionedImage`s
                    ) -> CharTokenizer:
     "A `CharTokenizer` whose vocabulary is every character used in `captions`, and whose `words` are their words."
-    captions = [c.caption if isinstance(c, CaptionedImage) else c for c in captions]
-    return CharTokenizer.from_text(''.join(captions), words=[w for c in captions for w in c.split()])
+    chars, words = set(), set()
+    for caption in captions:                                    # one caption at a time: a million of them are never a list
+        caption = caption.caption if isinstance(caption, CaptionedImage) else caption
+        chars.update(caption); words.update(caption.split())
+    return CharTokenizer(sorted(chars), words)
 
 # %% ../nbs/07_data.ipynb #3f0dc252
 def image_pixels(img:Image.Image, # A PIL image in any mode
@@ -435,6 +449,47 @@ class ImageStream:
         for j, i in enumerate(idx): out[j] = image_pixels(decode_image(self.spill.read(int(self.offsets[i]), int(self.sizes[i]))), self.img_size)
         return out
 
+# %% ../nbs/07_data.ipynb #63afd459
+class Texts(collections.abc.Sequence):
+    "A read-only list of strings kept as one UTF-8 buffer and the offset where each string ends: 8 bytes per string besides its text, not a Python object."
+    def __init__(self,
+                 strings:Iterable=(), # The strings, read once (a generator is fine)
+                ):
+        self._buffer, self._ends = bytearray(), array('q')
+        for s in strings: self.append(s)
+
+    def append(self,
+               s:str, # The string to add at the end
+              ):
+        "Add `s` at the end (the list grows while a file is read; it is read-only afterwards)."
+        self._buffer += s.encode('utf-8', 'surrogatepass')
+        self._ends.append(len(self._buffer))
+
+    def __len__(self): return len(self._ends)
+    def __getitem__(self, i):
+        if isinstance(i, slice): return [self[j] for j in range(len(self))[i]]
+        i = range(len(self))[i]                                 # negative indices, and an IndexError past the end
+        return self._buffer[self._ends[i - 1] if i else 0:self._ends[i]].decode('utf-8', 'surrogatepass')
+    def __iter__(self):
+        start = 0
+        for end in self._ends: yield self._buffer[start:end].decode('utf-8', 'surrogatepass'); start = end
+    def __eq__(self, other):
+        return (isinstance(other, collections.abc.Sequence) and not isinstance(other, (str, bytes, bytearray))
+                and len(self) == len(other) and all(a == b for a, b in zip(self, other)))
+    __hash__ = None
+    def __repr__(self): return f'Texts({len(self):,} strings, {len(self._buffer):,} bytes: {self[:3]}{" ..." if len(self) > 3 else ""})'
+
+    def take(self,
+             positions, # Positions of the strings to keep, in the order to keep them
+            ) -> 'Texts':
+        "A new `Texts` of the strings at `positions`."
+        return Texts(self[int(i)] for i in positions)
+
+    @property
+    def nbytes(self) -> int:
+        "Memory held by the buffer and the offsets, in bytes."
+        return len(self._buffer) + self._ends.itemsize * len(self._ends)
+
 # %% ../nbs/07_data.ipynb #d81c57d8
 def default_workers(scan:bool=False, # Count for the first reading of a file (all cores) rather than for training (one core left for the model)
                    ) -> int:
@@ -453,32 +508,52 @@ def _check_image(job) -> object:
     except _BadRow as problem: return ' '.join(str(problem).split())
     return None if img_size is None else image_pixels(image, img_size).numpy()
 
-def _decoded_blocks(parsed:Iterable, size, workers:int, block_rows:int=1024) -> Iterator:
-    "`(row, result)` pairs of `_check_image`, in order; with more than one worker and a block of rows, decoding runs in a pool of processes, one block ahead."
-    jobs = lambda block: [(p.data, p.name, size()) if p.problem is None else None for p in block]
+def _shared(results:list, start:int, share:tuple) -> list:
+    "With several processes reading one file: each row's verdict, from the process that checked it (row `start + k` from process `(start + k) % world`); pixels a process decoded itself stay."
+    rank, world = share
+    if world == 1: return results
+    import torch.distributed as dist
+    verdicts = [None] * world
+    dist.all_gather_object(verdicts, [r if isinstance(r, str) else None for r in results])   # why a row is bad, or None: a few bytes a row
+    return [r if r is not None or (start + k) % world == rank else verdicts[(start + k) % world][k] for k, r in enumerate(results)]
+
+def _decoded_blocks(parsed:Iterable, size, workers:int, block_rows:int=1024, share:tuple=(0, 1)) -> Iterator:
+    "`(row, result)` pairs of `_check_image`, in order; with more than one worker and a block of rows, decoding runs in a pool of processes, one block ahead; with `share = (rank, world)`, images whose pixels are not wanted are checked by one process of `world` each."
+    rank, world = share
+    def jobs(start, block):
+        s = size()
+        return [(p.data, p.name, s) if p.problem is None and (s is not None or (start + k) % world == rank) else None for k, p in enumerate(block)]
+    done = lambda start, block, results: zip(block, _shared(list(results), start, share))
     blocks = _blocks(parsed, block_rows)
     first = next(blocks, [])
-    blocks = itertools.chain([first], blocks)
+    blocks, start = itertools.chain([first], blocks), 0
     if workers < 2 or len(first) < block_rows:
-        for block in blocks: yield from zip(block, map(_check_image, jobs(block)))
+        for block in blocks:
+            yield from done(start, block, map(_check_image, jobs(start, block)))
+            start += len(block)
         return
     import multiprocessing
     context = multiprocessing.get_context('fork' if 'fork' in multiprocessing.get_all_start_methods() else 'spawn')
     with context.Pool(workers, initializer=_one_thread) as pool:
         pending = None
         for block in blocks:
-            job = pool.map_async(_check_image, jobs(block), chunksize=64)
-            if pending: yield from zip(pending[0], pending[1].get())
-            pending = (block, job)
-        yield from zip(pending[0], pending[1].get())
+            job = pool.map_async(_check_image, jobs(start, block), chunksize=64)
+            if pending: yield from done(pending[0], pending[1], pending[2].get())
+            pending, start = (start, block, job), start + len(block)
+        yield from done(pending[0], pending[1], pending[2].get())
 
 # %% ../nbs/07_data.ipynb #dcb346cc
+def _return_freed_memory():
+    "Hand memory that was freed back to the operating system (glibc's `malloc_trim`; elsewhere there is nothing to do)."
+    try: ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError): pass
+
 @dataclass(eq=False)
 class _Scanned:
     "The usable rows of a data file after one pass: what training needs of each row, and its images either cached or streamed."
-    rows: list # Row numbers (across the files, for a folder of Parquet files)
-    captions: list # Cleaned captions
-    keys: list # `_row_key` of each row, for the split
+    rows: array # Row numbers (across the files, for a folder of Parquet files)
+    captions: Texts # Cleaned captions
+    keys: bytearray # `_row_key` of each row, 16 bytes each, for the split
     images: object # The (3, S, S) uint8 pixels of each row as a list of arrays (cached; see `_gather`), or an `ImageStream`
     why: str = '' # Why the images are streamed, when they are
 
@@ -488,23 +563,27 @@ def _scan(path, # Data file or folder (see `read_captioned_images`)
           data_loading:str='auto', # 'cache': keep every image's pixels in memory; 'stream': keep them encoded on disk; 'auto': cache if they fit `cache_mb`
           cache_mb:float=512, # Memory budget of the cache (uint8 pixels of all rows), in MB
           workers:int|None=None, # Processes decoding the images; `None`: `default_workers(scan=True)`
+          share:tuple=(0, 1), # `(rank, world)`: this process's place among `world` processes that read the same file together (see `load_splits`)
          ) -> _Scanned:
     "Read a dataset once, row group by row group, checking every row as `read_captioned_images` does, without holding more than the cache in memory."
     if data_loading not in ('auto', 'cache', 'stream'): raise ValueError(f"data_loading must be 'auto', 'cache' or 'stream', got {data_loading!r}")
     report, budget, per_image = _Report(path, strict), cache_mb * 2**20, 3 * img_size * img_size
-    rows, captions, keys, pixels, offsets, sizes = [], [], [], [], [], []
+    rows, captions, keys, pixels, offsets, sizes = array('q'), Texts(), bytearray(), [], array('q'), array('q')
     spill = _Spill() if data_loading != 'cache' else None
     caching = [data_loading != 'stream']
     parsed = _parsed_rows(path)
-    decoded = _decoded_blocks(parsed, lambda: img_size if caching[0] else None, default_workers(scan=True) if workers is None else workers)
+    decoded = _decoded_blocks(parsed, lambda: img_size if caching[0] else None, default_workers(scan=True) if workers is None else workers, share=share)
     for index, (row, result) in enumerate(decoded):
         if row.problem is None and isinstance(result, str): row = row._replace(problem=result)
         if not report.add(row): continue
-        rows.append(index); captions.append(row.caption); keys.append(_row_key(row.data, row.caption))
+        rows.append(index); captions.append(row.caption); keys += _row_key(row.data, row.caption)
         if spill: offsets.append(spill.append(row.data)); sizes.append(len(row.data))
-        if caching[0] and data_loading == 'auto' and (len(pixels) + 1) * per_image > budget: caching[0], pixels = False, []
+        if caching[0] and data_loading == 'auto' and (len(pixels) + 1) * per_image > budget:
+            caching[0], pixels = False, []
+            _return_freed_memory()       # the pixels were thousands of small arrays: without this the process keeps their memory
         if caching[0]: pixels.append(result)
     report.finish(stacklevel=3)
+    _return_freed_memory()                                      # what reading a million rows left behind
     if pixels or data_loading == 'cache': return _Scanned(rows, captions, keys, pixels)
     why = ('as asked' if data_loading == 'stream' else
            f'caching them would take more than the {cache_mb:,g} MB budget ({len(rows) * per_image / 2**20:,.0f} MB)')
@@ -521,7 +600,7 @@ def _gather(pixels:list, # Each row's (3, S, S) uint8 array, as `_scan` keeps th
     return out
 
 # %% ../nbs/07_data.ipynb #926b097e
-def _fit_captions(captions:Sequence, rows:Sequence, block_size:int) -> list:
+def _fit_captions(captions:Sequence, rows:Sequence, block_size:int) -> Texts:
     "`captions` cut to `block_size - 1` characters, with one warning that names the `rows` that were too long."
     if block_size < 1: raise ValueError(f'block_size must be at least 1, got {block_size}')
     limit = block_size - 1
@@ -530,7 +609,7 @@ def _fit_captions(captions:Sequence, rows:Sequence, block_size:int) -> list:
         listed = ', '.join(map(str, too_long[:20])) + (f' and {len(too_long) - 20} more' if len(too_long) > 20 else '')
         warnings.warn(TruncatedCaptionsWarning(f'{len(too_long)} caption{"s" * (len(too_long) > 1)} longer than block_size - 1 = {limit} characters '
                                                f'{"were" if len(too_long) > 1 else "was"} cut to fit: rows {listed}', too_long), stacklevel=4)
-    return [caption[:limit] for caption in captions]
+    return Texts(caption[:limit] for caption in captions)
 
 def _text_tensors(captions:Sequence, tokenizer:CharTokenizer) -> tuple:
     "`(tokens, targets, lengths)` of `captions`, the id tensors in the smallest integer type that holds the vocabulary."
@@ -580,8 +659,8 @@ class CaptionDataset:
                  tokens:torch.Tensor, # (N, T) ints: `<bos>` + caption ids, padded on the right with `pad_id`
                  targets:torch.Tensor, # (N, T) ints: caption ids + `<eos>`, padded on the right with `pad_id`
                  lengths:torch.Tensor, # (N,) long: number of ids before the padding in each row of `tokens`
-                 captions:list, # The N captions, as the targets spell them
-                 row_ids:list, # The N row numbers in the source file
+                 captions:Sequence, # The N captions, as the targets spell them (kept as `Texts`)
+                 row_ids:Sequence, # The N row numbers in the source file (kept as an `array('q')`)
                  pad_id:int=CharTokenizer.pad_id, # The padding id
                  workers:int=0, # Processes that decode a streamed dataset's images ahead of use (see `loader`)
                 ):
@@ -590,7 +669,9 @@ class CaptionDataset:
         if not (len(images) == len(tokens) == len(targets) == len(lengths) == len(row_ids) == n) or tokens.shape != targets.shape:
             raise ValueError('images, tokens, targets, lengths, captions and row_ids must all have one entry per row')
         self.pixels, self.tokens, self.targets, self.lengths = images, tokens, targets, lengths.cpu()
-        self.captions, self.row_ids, self.pad_id, self.workers = list(captions), list(row_ids), pad_id, workers
+        self.captions = captions if isinstance(captions, Texts) else Texts(captions)
+        self.row_ids = row_ids if isinstance(row_ids, array) else array('q', row_ids)
+        self.pad_id, self.workers = pad_id, workers
         self.images, self.loading = ImageRows(images), None
 
     @property
@@ -675,9 +756,10 @@ def load_splits(path, # Data file or folder (see `read_captioned_images`)
                 data_loading:str='auto', # 'cache' (images in memory), 'stream' (decoded from disk as needed), or 'auto': cache when the pixels fit `cache_mb`
                 cache_mb:float=512, # Memory budget of the cache for 'auto', in MB
                 workers:int|None=None, # Processes decoding streamed images; `None`: `default_workers()`
+                share:tuple=(0, 1), # `(rank, world)` when `world` processes load the same file at once (training under torchrun: `process_group()`); a streamed file's images are then checked once, not in every process. All of them must call `load_splits` together.
                ) -> tuple: # `(train, valid, tokenizer)`; with `extend`, the tokenizer is a longer copy of the one given
     "Read a captioned-image dataset in one pass, split it without leaks, and turn both sides into `CaptionDataset`s, cached or streamed."
-    scanned = _scan(path, img_size, strict, data_loading, cache_mb)
+    scanned = _scan(path, img_size, strict, data_loading, cache_mb, share=share)
     train, valid = _split_positions(scanned.keys, valid_frac, seed)
     if tokenizer is None: tokenizer = build_tokenizer(scanned.captions[i] for i in train)
     elif extend:                                                        # duplicates dropped, order kept: the old ids stay; the new words added
@@ -685,10 +767,10 @@ def load_splits(path, # Data file or folder (see `read_captioned_images`)
         tokenizer = CharTokenizer(tokenizer.chars + new.chars, (tokenizer.words or []) + new.words)
     streamed, workers = isinstance(scanned.images, ImageStream), default_workers() if workers is None else workers
     pixels = dict(zip(('train', 'valid'), _gather(scanned.images, [train, valid]))) if not streamed else {}
-    cached_mb = len(scanned.rows) * 3 * img_size * img_size / 2**20
+    cached_mb, scanned.keys = len(scanned.rows) * 3 * img_size * img_size / 2**20, None    # the hashes are not needed after the split
     def side(positions, name):
-        rows = [scanned.rows[i] for i in positions]
-        captions = _fit_captions([scanned.captions[i] for i in positions], rows, block_size)
+        rows = array('q', np.asarray(scanned.rows, np.int64)[positions].tobytes())
+        captions = _fit_captions(scanned.captions.take(positions), rows, block_size)
         images = scanned.images.subset(positions) if streamed else pixels.pop(name)
         data = CaptionDataset(images, *_text_tensors(captions, tokenizer), captions, rows, tokenizer.pad_id, workers if streamed else 0)
         data.loading = (f'streamed from disk, decoded by {workers} worker process{"es" * (workers != 1)} ({scanned.why})' if streamed else

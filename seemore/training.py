@@ -458,7 +458,8 @@ def _train(data, out_dir, cfg, model_config, resume, valid_frac, strict, trackin
     fine_tuning = init_from is not None and state is None
     train_data, valid_data, tokenizer = load_splits(default_dataset_path() if data is None else data, model_config.img_size, model_config.block_size, valid_frac, cfg.seed,
                                                     tokenizer=model.tokenizer if model else None, strict=strict, extend=fine_tuning,
-                                                    data_loading=cfg.data_loading, cache_mb=cfg.cache_mb, workers=cfg.loader_workers)
+                                                    data_loading=cfg.data_loading, cache_mb=cfg.cache_mb, workers=cfg.loader_workers,
+                                                    share=process_group())
     if fine_tuning:
         torch.manual_seed(cfg.seed)                                  # the rows of new characters start from the same weights every time
         added = extend_vocabulary(model, tokenizer.chars)

@@ -160,7 +160,8 @@ def main():
                 loads.append({'file': files[name].name, 'mode': mode, **median_of(runs)})
                 print('load', loads[-1], flush=True)
         trains = []
-        for name, mode, n in [(large, 'cache', min(repeats, args.train_repeats)), (large, 'stream', min(repeats, args.train_repeats)), (huge, 'auto', 1)]:
+        for name, mode, n in [(large, 'cache', min(repeats, args.train_repeats)), (large, 'stream', min(repeats, args.train_repeats)),
+                              (large, 'auto', min(repeats, args.train_repeats)), (huge, 'auto', 1)]:
             runs = [seemore_train(files[name], mode, 30, work / 'run') for _ in range(n)]
             trains.append({'file': files[name].name, 'rows': sizes[name][0], 'mode': mode, **median_of(runs)})
             print('train', trains[-1], flush=True)
