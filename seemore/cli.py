@@ -70,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser('caption', help='caption images with a trained model', description='Print one caption per image, in order.')
     c.add_argument('images', nargs='*', metavar='IMAGE', help='image files (PNG, JPEG, ...)')
-    c.add_argument('--data', help='instead of image files: a data file or folder, as for train; prints ROW<tab>CAPTION for each usable row, decoding the images as it goes (streamed when the file is large)')
+    c.add_argument('--data', help='instead of image files: a data file or folder, as for train, but a caption column is not needed (nor read); prints ROW<tab>CAPTION for each usable row, decoding the images as it goes (streamed when the file is large)')
     c.add_argument('--model', required=True, help='model directory written by seemore train: OUT/model, or OUT itself')
     c.add_argument('--device', default='auto', help="'auto', 'cpu', 'cuda', 'mps', ...")
     c.add_argument('--batch-size', type=int, default=64, help='images captioned per forward pass')
@@ -161,7 +161,7 @@ def caption_command(args) -> int:
     if bool(args.images) == bool(args.data): raise ValueError('give image files or --data, not both or neither')
     model = VisionLanguageModel.load(args.model, pick_device(args.device))
     if args.data:
-        data = _rows_of(args.data, model, args)
+        data = _rows_of(args.data, model, args, captions=False)
         for row, caption in zip(data.row_ids, caption_rows(model, data, args.batch_size, args.known_words)): print(f'{row}\t{caption}', flush=True)
         return 0
     images, failed = [], 0
@@ -192,11 +192,11 @@ def _save_explanation(model, image, path):
     plt.close(fig)
     print(f'seemore caption: where the model looked: {path}', file=sys.stderr)
 
-def _rows_of(path, model:VisionLanguageModel, args, split:str='all'):
-    "The rows of the data at `path` as a `CaptionDataset` for `model` (cached or streamed, as `args` say): all of them, or one side of train's split."
+def _rows_of(path, model:VisionLanguageModel, args, split:str='all', captions:bool=True):
+    "The rows of the data at `path` as a `CaptionDataset` for `model` (cached or streamed, as `args` say): all of them, or one side of train's split; without `captions`, images only."
     train_rows, valid_rows, _ = load_splits(path, model.config.img_size, model.config.block_size, args.valid_frac if split != 'all' else 0.0,
                                             getattr(args, 'seed', 0), model.tokenizer, getattr(args, 'strict', False),
-                                            data_loading=args.data_loading, cache_mb=args.cache_mb)
+                                            data_loading=args.data_loading, cache_mb=args.cache_mb, captions=captions)
     return valid_rows if split == 'valid' else train_rows
 
 @torch.no_grad()

@@ -253,8 +253,8 @@ class _Parsed(NamedTuple):
     problem: str|None # Why the row cannot be used, in one line; None for a good row
     cleaned: bool # Control characters were removed from the caption
 
-def _layout(file:Path) -> tuple:
-    "`(records, image_bytes, name)`: the rows of `file` and how to get a row's image bytes and image name; a `DataError` if the columns do not fit."
+def _layout(file:Path, captions:bool=True) -> tuple:
+    "`(records, image_bytes, name)`: the rows of `file` and how to get a row's image bytes and image name; a `DataError` if the columns do not fit (without `captions`, no caption column is needed)."
     parquet = _is_parquet(file)
     header, records = _read_parquet(file) if parquet else _read_table(file)
     image_column = PARQUET_IMAGE_COLUMN if parquet else IMAGE_COLUMN
@@ -263,19 +263,20 @@ def _layout(file:Path) -> tuple:
     else:
         records.close()
         raise DataError(f'{file} needs a {image_column!r} column ({"image bytes" if parquet else "base64 images"}) or a {FILE_COLUMN!r} column (image files); its columns are {header}')
-    if CAPTION_COLUMN not in header: records.close(); raise DataError(f'{file} has no {CAPTION_COLUMN!r} column; its columns are {header}')
+    if captions and CAPTION_COLUMN not in header: records.close(); raise DataError(f'{file} has no {CAPTION_COLUMN!r} column; its columns are {header}')
     return records, image_bytes, name
 
 def _parsed_rows(path, # A data file or folder
+                 captions:bool=True, # False: images only (to caption them): any caption column is ignored, every caption is ''
                 ) -> Iterator: # `_Parsed` rows, in file order
     "Every row of the data at `path`, with its caption checked and cleaned and its image bytes read, but not decoded."
     for file in _data_files(path):
-        records, image_bytes, name = _layout(file)
+        records, image_bytes, name = _layout(file, captions)
         row = -1
         for row, record in enumerate(records):
             try:
-                caption, data = _caption(record), image_bytes(record)
-                cleaned = any(unicodedata.category(c) == 'Cc' for c in str(record[CAPTION_COLUMN]).strip())
+                caption, data = _caption(record) if captions else '', image_bytes(record)
+                cleaned = captions and any(unicodedata.category(c) == 'Cc' for c in str(record[CAPTION_COLUMN]).strip())
                 yield _Parsed(file, row, caption, data, name(record), None, cleaned)
             except _BadRow as problem: yield _Parsed(file, row, None, None, None, ' '.join(str(problem).split()), False)
         if row < 0: raise DataError(f'{file} has a header but no rows' if not _is_parquet(file) else f'{file} has no rows')
@@ -517,12 +518,11 @@ def _shared(results:list, start:int, share:tuple) -> list:
     dist.all_gather_object(verdicts, [r if isinstance(r, str) else None for r in results])   # why a row is bad, or None: a few bytes a row
     return [r if r is not None or (start + k) % world == rank else verdicts[(start + k) % world][k] for k, r in enumerate(results)]
 
-def _decoded_blocks(parsed:Iterable, size, workers:int, block_rows:int=1024, share:tuple=(0, 1)) -> Iterator:
-    "`(row, result)` pairs of `_check_image`, in order; with more than one worker and a block of rows, decoding runs in a pool of processes, one block ahead; with `share = (rank, world)`, images whose pixels are not wanted are checked by one process of `world` each."
+def _decoded_blocks(parsed:Iterable, size:int|None, workers:int, block_rows:int=1024, share:tuple=(0, 1)) -> Iterator:
+    "`(row, result)` pairs of `_check_image` (pixels of side `size`, or None just to check), in order; with more than one worker and a block of rows, decoding runs in a pool of processes, one block ahead; with `share = (rank, world)` and no `size`, each image is checked by one process of `world`."
     rank, world = share
-    def jobs(start, block):
-        s = size()
-        return [(p.data, p.name, s) if p.problem is None and (s is not None or (start + k) % world == rank) else None for k, p in enumerate(block)]
+    jobs = lambda start, block: [(p.data, p.name, size) if p.problem is None and (size is not None or (start + k) % world == rank) else None
+                                 for k, p in enumerate(block)]
     done = lambda start, block, results: zip(block, _shared(list(results), start, share))
     blocks = _blocks(parsed, block_rows)
     first = next(blocks, [])
@@ -548,6 +548,20 @@ def _return_freed_memory():
     try: ctypes.CDLL(None).malloc_trim(0)
     except (OSError, AttributeError): pass
 
+def _count_rows(path) -> int:
+    "How many rows, good or bad, the data at `path` has, found cheaply: from a Parquet file's metadata, or by one pass of the CSV reader that decodes nothing; 0 for a file it cannot read (the real reading will say why)."
+    total = 0
+    for file in _data_files(path):
+        try:
+            if _is_parquet(file):
+                import pyarrow.parquet as pq
+                total += pq.ParquetFile(file).metadata.num_rows
+            else:
+                csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+                with open(file, newline='', encoding='utf-8-sig') as f: total += max(0, sum(1 for values in csv.reader(f) if values) - 1)
+        except Exception: pass
+    return total
+
 @dataclass(eq=False)
 class _Scanned:
     "The usable rows of a data file after one pass: what training needs of each row, and its images either cached or streamed."
@@ -560,43 +574,44 @@ class _Scanned:
 def _scan(path, # Data file or folder (see `read_captioned_images`)
           img_size:int, # Side the images are resized to
           strict:bool=False, # Stop at the first bad row instead of skipping it
-          data_loading:str='auto', # 'cache': keep every image's pixels in memory; 'stream': keep them encoded on disk; 'auto': cache if they fit `cache_mb`
+          data_loading:str='auto', # 'cache': keep every image's pixels in memory; 'stream': keep them encoded on disk; 'auto': cache if the file's rows fit `cache_mb`
           cache_mb:float=512, # Memory budget of the cache (uint8 pixels of all rows), in MB
           workers:int|None=None, # Processes decoding the images; `None`: `default_workers(scan=True)`
           share:tuple=(0, 1), # `(rank, world)`: this process's place among `world` processes that read the same file together (see `load_splits`)
+          captions:bool=True, # False: read the images only (see `load_splits`)
          ) -> _Scanned:
     "Read a dataset once, row group by row group, checking every row as `read_captioned_images` does, without holding more than the cache in memory."
     if data_loading not in ('auto', 'cache', 'stream'): raise ValueError(f"data_loading must be 'auto', 'cache' or 'stream', got {data_loading!r}")
-    report, budget, per_image = _Report(path, strict), cache_mb * 2**20, 3 * img_size * img_size
-    rows, captions, keys, pixels, offsets, sizes = array('q'), Texts(), bytearray(), [], array('q'), array('q')
-    spill = _Spill() if data_loading != 'cache' else None
-    caching = [data_loading != 'stream']
-    parsed = _parsed_rows(path)
-    decoded = _decoded_blocks(parsed, lambda: img_size if caching[0] else None, default_workers(scan=True) if workers is None else workers, share=share)
+    why, per_image = 'as asked', 3 * img_size * img_size
+    if data_loading == 'auto':
+        n = _count_rows(path)
+        data_loading = 'cache' if n * per_image <= cache_mb * 2**20 else 'stream'
+        why = f'the images of its {n:,} rows would take {n * per_image / 2**20:,.0f} MB of cache, more than the {cache_mb:,g} MB budget'
+    caching, report = data_loading == 'cache', _Report(path, strict)
+    rows, texts, keys, pixels, offsets, sizes = array('q'), Texts(), bytearray(), [], array('q'), array('q')
+    spill = None if caching else _Spill()
+    decoded = _decoded_blocks(_parsed_rows(path, captions), img_size if caching else None, default_workers(scan=True) if workers is None else workers, share=share)
     for index, (row, result) in enumerate(decoded):
         if row.problem is None and isinstance(result, str): row = row._replace(problem=result)
         if not report.add(row): continue
-        rows.append(index); captions.append(row.caption); keys += _row_key(row.data, row.caption)
-        if spill: offsets.append(spill.append(row.data)); sizes.append(len(row.data))
-        if caching[0] and data_loading == 'auto' and (len(pixels) + 1) * per_image > budget:
-            caching[0], pixels = False, []
-            _return_freed_memory()       # the pixels were thousands of small arrays: without this the process keeps their memory
-        if caching[0]: pixels.append(result)
+        rows.append(index); texts.append(row.caption); keys += _row_key(row.data, row.caption)
+        if caching: pixels.append(result)
+        else: offsets.append(spill.append(row.data)); sizes.append(len(row.data))
     report.finish(stacklevel=3)
     _return_freed_memory()                                      # what reading a million rows left behind
-    if pixels or data_loading == 'cache': return _Scanned(rows, captions, keys, pixels)
-    why = ('as asked' if data_loading == 'stream' else
-           f'caching them would take more than the {cache_mb:,g} MB budget ({len(rows) * per_image / 2**20:,.0f} MB)')
-    return _Scanned(rows, captions, keys, ImageStream(spill.finish(), offsets, sizes, img_size), why)
+    if caching: return _Scanned(rows, texts, keys, pixels)
+    return _Scanned(rows, texts, keys, ImageStream(spill.finish(), offsets, sizes, img_size), why)
 
 def _gather(pixels:list, # Each row's (3, S, S) uint8 array, as `_scan` keeps them; emptied as it goes
             sides:list, # Row positions of each tensor to make
            ) -> list: # One (len(side), 3, S, S) uint8 tensor per side
-    "Copy the pixels into one tensor per side of the split, dropping each row's array as soon as it is copied: memory peaks at one copy of the pixels, not two."
+    "Copy the pixels into one tensor per side of the split, dropping each row's array as soon as it is copied and handing the freed memory back as it goes: memory peaks at one copy of the pixels, not two."
     shape = pixels[0].shape if pixels else (3, 0, 0)
     out = [torch.empty((len(side), *shape), dtype=torch.uint8) for side in sides]
     for tensor, side in zip(out, sides):
-        for j, i in enumerate(side): tensor[j], pixels[i] = torch.from_numpy(pixels[i]), None
+        for j, i in enumerate(side):
+            tensor[j], pixels[i] = torch.from_numpy(pixels[i]), None
+            if j % 2048 == 2047: _return_freed_memory()          # the rows' small arrays live in the heap: freeing them is not enough
     return out
 
 # %% ../nbs/07_data.ipynb #926b097e
@@ -757,9 +772,10 @@ def load_splits(path, # Data file or folder (see `read_captioned_images`)
                 cache_mb:float=512, # Memory budget of the cache for 'auto', in MB
                 workers:int|None=None, # Processes decoding streamed images; `None`: `default_workers()`
                 share:tuple=(0, 1), # `(rank, world)` when `world` processes load the same file at once (training under torchrun: `process_group()`); a streamed file's images are then checked once, not in every process. All of them must call `load_splits` together.
+                captions:bool=True, # False: images to caption, not to learn from: a caption column is not needed (and ignored); every caption is ''
                ) -> tuple: # `(train, valid, tokenizer)`; with `extend`, the tokenizer is a longer copy of the one given
     "Read a captioned-image dataset in one pass, split it without leaks, and turn both sides into `CaptionDataset`s, cached or streamed."
-    scanned = _scan(path, img_size, strict, data_loading, cache_mb, share=share)
+    scanned = _scan(path, img_size, strict, data_loading, cache_mb, share=share, captions=captions)
     train, valid = _split_positions(scanned.keys, valid_frac, seed)
     if tokenizer is None: tokenizer = build_tokenizer(scanned.captions[i] for i in train)
     elif extend:                                                        # duplicates dropped, order kept: the old ids stay; the new words added
