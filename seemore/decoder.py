@@ -122,6 +122,7 @@ def generate(self:DecoderLanguageModel,
              compile:bool=False, # With the cache: run `decode_step` through `torch.compile` (pays once many captions are written; the first call compiles)
             ) -> torch.Tensor: # Generated ids (B, n ≤ max_new_tokens), `<eos>` included, `pad_id` after it
     "Write up to `max_new_tokens` tokens after `<bos>` for each sequence, stopping each at `<eos>`."
+    if compile and not use_cache: raise ValueError('compile=True compiles the cached one-token step; with use_cache=False every step recomputes the whole sequence, uncompiled')
     n_visual = 0 if visual_tokens is None else visual_tokens.shape[1]
     B = batch_size if visual_tokens is None else visual_tokens.shape[0]
     device = self.lm_head.weight.device
