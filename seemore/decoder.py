@@ -120,6 +120,7 @@ def generate(self:DecoderLanguageModel,
              batch_size:int=1, # Number of sequences when `visual_tokens` is None
              allowed=None, # `allowed(sequence)` → (B, vocab) bools of the ids that may come next (e.g. `CharTokenizer.allowed_next`); None: any id
              compile:bool=False, # With the cache: run `decode_step` through `torch.compile` (pays once many captions are written; the first call compiles)
+             adjust=None, # `adjust(scores)` → scores: a last change to the (B, vocab) scores before the choice, after `allowed` (e.g. contrastive decoding); None: none
             ) -> torch.Tensor: # Generated ids (B, n ≤ max_new_tokens), `<eos>` included, `pad_id` after it
     "Write up to `max_new_tokens` tokens after `<bos>` for each sequence, stopping each at `<eos>`."
     if compile and not use_cache: raise ValueError('compile=True compiles the cached one-token step; with use_cache=False every step recomputes the whole sequence, uncompiled')
@@ -138,6 +139,7 @@ def generate(self:DecoderLanguageModel,
         elif i == 0: logits = self(written, visual_tokens, kv_caches=caches)[0][:, -1]    # prefill: the visual tokens and <bos>
         else: logits = step(written[:, -1], torch.tensor([n_visual + i], device=device), caches)
         scores = logits if allowed is None else logits.masked_fill(~allowed(written), float('-inf'))
+        if adjust is not None: scores = adjust(scores)
         next_id = sample_next(scores, temperature, top_k, generator)
         next_id = next_id.masked_fill(finished, self.pad_id)
         finished |= next_id == eos_id

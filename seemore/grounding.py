@@ -78,23 +78,18 @@ def contrastive_captions(model:VisionLanguageModel, # A trained model
                         ) -> list: # One caption per image
     "Greedy captions by visual contrastive decoding: each character scored by how much more likely the image makes it."
     tok, captions = model.tokenizer, []
+    def contrast(scores):                                                         # rows b and B + b: one caption, with and without its image
+        with_image, without = scores.chunk(2)
+        p = with_image.softmax(-1)                                                # a character the mask forbids has p = 0: never plausible
+        score = ((1 + alpha) * with_image - alpha * without).masked_fill(p < beta * p.max(-1, keepdim=True).values, float('-inf'))
+        return torch.cat([score, score])                                          # both rows write the same character
     with _evaluating(model):
         for i in range(0, len(images), batch_size):
             visual = model.encode_images(images[i:i + batch_size].to(model.device))
-            both, B = torch.cat([visual, torch.zeros_like(visual)]), len(visual)      # with the image, and with it taken away
-            sequence = torch.full((B, 1), tok.bos_id, dtype=torch.long, device=model.device)
-            finished = torch.zeros(B, dtype=torch.bool, device=model.device)
-            for _ in range(model.config.block_size):
-                logits, _ = model.decoder(torch.cat([sequence, sequence]), both)
-                with_image, without = logits[:B, -1], logits[B:, -1]
-                if known_words: with_image = with_image.masked_fill(~tok.allowed_next(sequence), float('-inf'))   # plausible among the allowed
-                p = with_image.softmax(-1)
-                score = ((1 + alpha) * with_image - alpha * without).masked_fill(p < beta * p.max(-1, keepdim=True).values, float('-inf'))
-                next_id = score.argmax(-1).masked_fill(finished, tok.pad_id)
-                finished |= next_id == tok.eos_id
-                sequence = torch.cat([sequence, next_id[:, None]], dim=1)
-                if finished.all(): break
-            captions += [tok.decode(row) for row in sequence[:, 1:]]
+            both = torch.cat([visual, torch.zeros_like(visual)])                  # with the image, and with it taken away
+            ids = model.decoder.generate(both, tok.bos_id, tok.eos_id, model.config.block_size,
+                                         allowed=tok.allowed_next if known_words else None, adjust=contrast)
+            captions += [tok.decode(row) for row in ids[:len(visual)]]
     return captions
 
 # %% ../nbs/09a_grounding.ipynb #4fc2306f
