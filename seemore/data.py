@@ -466,14 +466,16 @@ class Texts(collections.abc.Sequence):
         self._buffer += s.encode('utf-8', 'surrogatepass')
         self._ends.append(len(self._buffer))
 
+    def _bytes(self, i:int) -> bytearray:
+        "The UTF-8 bytes of string `i` (negative indices count from the end; an `IndexError` past it)."
+        i = range(len(self))[i]
+        return self._buffer[self._ends[i - 1] if i else 0:self._ends[i]]
+
     def __len__(self): return len(self._ends)
     def __getitem__(self, i):
         if isinstance(i, slice): return [self[j] for j in range(len(self))[i]]
-        i = range(len(self))[i]                                 # negative indices, and an IndexError past the end
-        return self._buffer[self._ends[i - 1] if i else 0:self._ends[i]].decode('utf-8', 'surrogatepass')
-    def __iter__(self):
-        start = 0
-        for end in self._ends: yield self._buffer[start:end].decode('utf-8', 'surrogatepass'); start = end
+        return self._bytes(i).decode('utf-8', 'surrogatepass')
+    def __iter__(self): return (self[i] for i in range(len(self)))
     def __eq__(self, other):
         return (isinstance(other, collections.abc.Sequence) and not isinstance(other, (str, bytes, bytearray))
                 and len(self) == len(other) and all(a == b for a, b in zip(self, other)))
@@ -483,8 +485,11 @@ class Texts(collections.abc.Sequence):
     def take(self,
              positions, # Positions of the strings to keep, in the order to keep them
             ) -> 'Texts':
-        "A new `Texts` of the strings at `positions`."
-        return Texts(self[int(i)] for i in positions)
+        "A new `Texts` of the strings at `positions` (their bytes are copied, never decoded)."
+        out = Texts()
+        for i in positions:
+            out._buffer += self._bytes(int(i)); out._ends.append(len(out._buffer))
+        return out
 
     @property
     def nbytes(self) -> int:
