@@ -7,11 +7,11 @@ __all__ = ['MAX_IMAGE_PIXELS', 'IMAGE_COLUMN', 'FILE_COLUMN', 'CAPTION_COLUMN', 
            'DataWarning', 'SkippedRowsWarning', 'ChangedCaptionsWarning', 'TruncatedCaptionsWarning',
            'CleanedCaptionsWarning', 'CaptionedImage', 'ImageError', 'decode_image', 'clean_caption',
            'write_caption_csv', 'write_caption_parquet', 'read_captioned_images', 'split_examples', 'build_tokenizer',
-           'image_pixels', 'normalise', 'ImageStream', 'Texts', 'default_workers', 'ImageRows', 'CaptionDataset',
+           'image_pixels', 'normalise', 'RowStream', 'Texts', 'default_workers', 'ImageRows', 'CaptionDataset',
            'load_splits']
 
 # %% ../nbs/07_data.ipynb #ca1c49a7
-import base64, collections.abc, csv, ctypes, hashlib, io, itertools, os, random, re, sys, tempfile, unicodedata, warnings, weakref
+import base64, collections.abc, copy, csv, ctypes, hashlib, io, itertools, os, random, re, struct, sys, tempfile, unicodedata, warnings, weakref
 from array import array
 from dataclasses import dataclass, field
 from functools import partial
@@ -197,14 +197,14 @@ def _is_parquet(path:Path) -> bool:
 def _read_parquet(path:Path, batch_rows:int=1024) -> tuple:
     "The column names of the Parquet file at `path` and an iterator over its rows (as dicts), read one row group at a time."
     import pyarrow.parquet as pq
-    try: table = pq.ParquetFile(path)
+    try: table = pq.ParquetFile(path, pre_buffer=False)   # no read-ahead thread: memory it allocates stays with it (60 MB after a million rows)
     except Exception as e: raise DataError(f'{path} is not a readable Parquet file ({clean_caption(str(e))})') from None
     header = table.schema_arrow.names
     wanted = [c for c in (PARQUET_IMAGE_COLUMN, FILE_COLUMN, CAPTION_COLUMN) if c in header]
     def records():
         import pyarrow as pa
         with table:
-            for batch in table.iter_batches(batch_size=batch_rows, columns=wanted): yield from batch.to_pylist()
+            for batch in table.iter_batches(batch_size=batch_rows, columns=wanted, use_threads=False): yield from batch.to_pylist()   # no decoding threads either
         pa.default_memory_pool().release_unused()        # Arrow keeps freed buffers for reuse; the reading is over
     return header, records()
 
@@ -393,9 +393,9 @@ def _forks() -> bool:
     return multiprocessing.get_context().get_start_method() == 'fork'
 
 class _Spill:
-    "Encoded images appended to one temporary file and read back by offset, from this process and its workers; nothing is left on disk when the process ends, even by `kill -9`."
-    def __init__(self, folder=None):
-        fd, self.path = tempfile.mkstemp(prefix='seemore-images-', suffix='.bin', dir=folder)
+    "Bytes appended to one temporary file and read back by offset, from this process and its workers; nothing is left on disk when the process ends, even by `kill -9`."
+    def __init__(self, folder=None, kind:str='rows'): # `kind` names the file: `seemore-{kind}-....bin`
+        fd, self.path = tempfile.mkstemp(prefix=f'seemore-{kind}-', suffix='.bin', dir=folder)
         self._writer, self.size, self._fd = os.fdopen(fd, 'wb', buffering=1 << 20), 0, os.open(self.path, os.O_RDONLY)
         if _forks(): os.unlink(self.path); self.path = None         # gone from the folder at once: the open file lives on, and forked workers inherit it
         else: weakref.finalize(self, _remove_file, self.path, os.getpid())   # workers open it by name: delete it with this object
@@ -423,35 +423,88 @@ class _Spill:
         return {'path': self.path, 'size': self.size, '_writer': None, '_fd': None}
 
 # %% ../nbs/07_data.ipynb #132be296
-class ImageStream:
-    "Images kept encoded in a file on disk and decoded when asked for: memory holds two offsets per row, not the pixels."
-    def __init__(self,
-                 spill:_Spill, # The file the encoded images are in
-                 offsets:np.ndarray, # (N,) int64: where each row's image starts in the file
-                 sizes:np.ndarray, # (N,) int64: its length in bytes
-                 img_size:int, # Side the images are resized to
-                ):
-        self.spill, self.offsets, self.sizes, self.img_size = spill, np.asarray(offsets, np.int64), np.asarray(sizes, np.int64), img_size
+class _ListLike(collections.abc.Sequence):
+    "A read-only list whose items are made when asked for, by `_item(i)` with `0 <= i < len(self)`: indexing (negative too), slices (as lists), iteration and `==` with any list-like."
+    def _item(self, i:int): raise NotImplementedError
+    def __getitem__(self, i):
+        if isinstance(i, slice): return [self._item(j) for j in range(len(self))[i]]
+        return self._item(range(len(self))[i])
+    def __iter__(self): return (self._item(i) for i in range(len(self)))
+    def __eq__(self, other):
+        return (isinstance(other, collections.abc.Sequence) and not isinstance(other, (str, bytes, bytearray))
+                and len(self) == len(other) and all(a == b for a, b in zip(self, other)))
+    __hash__ = None
+    def __repr__(self): return f'{type(self).__name__}({len(self):,} items: {self[:3]}{" ..." if len(self) > 3 else ""})'
 
-    def __len__(self): return len(self.offsets)
+class _Column(_ListLike):
+    "One field of every row of a `RowStream` (`'caption'` or `'row'`), read from disk when asked for."
+    def __init__(self, stream:'RowStream', field:str): self.stream, self.field = stream, field
+    def __len__(self): return len(self.stream)
+    def _item(self, i:int): return getattr(self.stream, self.field)(i)
+
+_ENTRY = struct.Struct('<qqii') # A row's entry in the index: where it starts in the spill file, its row number, the sizes of its image and of its caption
+
+class RowStream:
+    "A dataset's rows kept on disk and read when asked for: each row's encoded image and caption in a spill file, a 24-byte entry per row in an index file; memory holds 8 bytes per row, its place in the index."
+    def __init__(self,
+                 img_size:int, # Side the images are resized to
+                 folder=None, # Where the two files go; `None`: the temporary folder
+                ):
+        self.img_size, self.spill, self.index, self.positions = img_size, _Spill(folder, 'rows'), _Spill(folder, 'index'), np.empty(0, np.int64)
+
+    def append(self,
+               image:bytes, # The row's encoded image
+               caption:str, # Its caption
+               row:int, # Its row number in the data
+              ):
+        "Write a row at the end (while a file is read for the first time; `finish` makes the rows readable)."
+        text = caption.encode('utf-8', 'surrogatepass')
+        self.index.append(_ENTRY.pack(self.spill.append(image + text), row, len(image), len(text)))
+
+    def finish(self) -> 'RowStream':
+        "Stop writing: the stream is every row appended, in order."
+        self.spill.finish(), self.index.finish()
+        self.positions = np.arange(self.index.size // _ENTRY.size, dtype=np.int64)
+        return self
+
+    def __len__(self): return len(self.positions)
+    def __repr__(self): return f'RowStream({len(self):,} rows on disk, images resized to {self.img_size} pixels; captions {self.captions[:2]}{" ..." if len(self) > 2 else ""})'
     def subset(self,
-               positions, # Row positions to keep, in the order to keep them
-              ) -> 'ImageStream':
-        "The stream of the rows `positions` (the file is shared, nothing is copied)."
-        positions = np.asarray(positions, np.int64)
-        return ImageStream(self.spill, self.offsets[positions], self.sizes[positions], self.img_size)
+               positions, # Positions of the rows to keep, in the order to keep them
+              ) -> 'RowStream':
+        "The stream of the rows at `positions` (the files are shared, nothing is copied)."
+        out = copy.copy(self)
+        out.positions = self.positions[np.asarray(positions, np.int64)]
+        return out
+
+    def _entry(self, i:int) -> tuple: return _ENTRY.unpack(self.index.read(_ENTRY.size * int(self.positions[i]), _ENTRY.size))
+    def image(self, i:int) -> bytes:
+        "The encoded image of row `i`."
+        start, _, image_size, _ = self._entry(i)
+        return self.spill.read(start, image_size)
+    def caption(self, i:int) -> str:
+        "The caption of row `i`."
+        start, _, image_size, caption_size = self._entry(i)
+        return self.spill.read(start + image_size, caption_size).decode('utf-8', 'surrogatepass')
+    def row(self, i:int) -> int:
+        "The row number in the data of row `i`."
+        return self._entry(i)[1]
+    @property
+    def captions(self) -> Sequence: return _Column(self, 'caption')
+    @property
+    def rows(self) -> Sequence: return _Column(self, 'row')
 
     def pixels(self,
                idx, # Row positions: a list, range or 1-d tensor of ints
               ) -> torch.Tensor: # (B, 3, S, S) uint8, as `image_pixels` makes them
-        "Read and decode the rows `idx`."
+        "Read and decode the images of the rows `idx`."
         idx = np.asarray(idx, np.int64).reshape(-1)
         out = torch.empty((len(idx), 3, self.img_size, self.img_size), dtype=torch.uint8)
-        for j, i in enumerate(idx): out[j] = image_pixels(decode_image(self.spill.read(int(self.offsets[i]), int(self.sizes[i]))), self.img_size)
+        for j, i in enumerate(idx): out[j] = image_pixels(decode_image(self.image(i)), self.img_size)
         return out
 
 # %% ../nbs/07_data.ipynb #63afd459
-class Texts(collections.abc.Sequence):
+class Texts(_ListLike):
     "A read-only list of strings kept as one UTF-8 buffer and the offset where each string ends: 8 bytes per string besides its text, not a Python object."
     def __init__(self,
                  strings:Iterable=(), # The strings, read once (a generator is fine)
@@ -472,14 +525,7 @@ class Texts(collections.abc.Sequence):
         return self._buffer[self._ends[i - 1] if i else 0:self._ends[i]]
 
     def __len__(self): return len(self._ends)
-    def __getitem__(self, i):
-        if isinstance(i, slice): return [self[j] for j in range(len(self))[i]]
-        return self._bytes(i).decode('utf-8', 'surrogatepass')
-    def __iter__(self): return (self[i] for i in range(len(self)))
-    def __eq__(self, other):
-        return (isinstance(other, collections.abc.Sequence) and not isinstance(other, (str, bytes, bytearray))
-                and len(self) == len(other) and all(a == b for a, b in zip(self, other)))
-    __hash__ = None
+    def _item(self, i:int) -> str: return self._bytes(i).decode('utf-8', 'surrogatepass')
     def __repr__(self): return f'Texts({len(self):,} strings, {len(self._buffer):,} bytes: {self[:3]}{" ..." if len(self) > 3 else ""})'
 
     def take(self,
@@ -567,23 +613,31 @@ def _count_rows(path) -> int:
         except Exception: pass
     return total
 
+def _warn_cut(rows:Sequence, limit:int, stacklevel:int):
+    "One `TruncatedCaptionsWarning` naming the `rows` whose captions were cut to `limit` characters; nothing when there are none."
+    if not len(rows): return
+    listed = ', '.join(map(str, rows[:20])) + (f' and {len(rows) - 20} more' if len(rows) > 20 else '')
+    warnings.warn(TruncatedCaptionsWarning(f'{len(rows)} caption{"s" * (len(rows) > 1)} longer than block_size - 1 = {limit} characters '
+                                           f'{"were" if len(rows) > 1 else "was"} cut to fit: rows {listed}', rows), stacklevel=stacklevel + 1)
+
 @dataclass(eq=False)
 class _Scanned:
-    "The usable rows of a data file after one pass: what training needs of each row, and its images either cached or streamed."
-    rows: array # Row numbers (across the files, for a folder of Parquet files)
-    captions: Texts # Cleaned captions
+    "The usable rows of a data file after one pass: what training needs of each row, in memory (cached) or on disk (streamed)."
+    rows: Sequence # Row numbers (across the files, for a folder of Parquet files): an `array('q')`, or read from the stream
+    captions: Sequence # Cleaned captions, cut to `max_chars`: `Texts`, or read from the stream
     keys: bytearray # `_row_key` of each row, 16 bytes each, for the split
-    images: object # The (3, S, S) uint8 pixels of each row as a list of arrays (cached; see `_gather`), or an `ImageStream`
+    images: object # The (3, S, S) uint8 pixels of each row as a list of arrays (cached; see `_gather`), or the `RowStream` of the rows
     why: str = '' # Why the images are streamed, when they are
 
 def _scan(path, # Data file or folder (see `read_captioned_images`)
           img_size:int, # Side the images are resized to
           strict:bool=False, # Stop at the first bad row instead of skipping it
-          data_loading:str='auto', # 'cache': keep every image's pixels in memory; 'stream': keep them encoded on disk; 'auto': cache if the file's rows fit `cache_mb`
+          data_loading:str='auto', # 'cache': keep every image's pixels in memory; 'stream': keep the rows on disk; 'auto': cache if the file's rows fit `cache_mb`
           cache_mb:float=512, # Memory budget of the cache (uint8 pixels of all rows), in MB
           workers:int|None=None, # Processes decoding the images; `None`: `default_workers(scan=True)`
           share:tuple=(0, 1), # `(rank, world)`: this process's place among `world` processes that read the same file together (see `load_splits`)
           captions:bool=True, # False: read the images only (see `load_splits`)
+          max_chars:int|None=None, # Cut longer captions to this many characters (`block_size - 1`), with one warning that names their rows
          ) -> _Scanned:
     "Read a dataset once, row group by row group, checking every row as `read_captioned_images` does, without holding more than the cache in memory."
     if data_loading not in ('auto', 'cache', 'stream'): raise ValueError(f"data_loading must be 'auto', 'cache' or 'stream', got {data_loading!r}")
@@ -592,20 +646,24 @@ def _scan(path, # Data file or folder (see `read_captioned_images`)
         n = _count_rows(path)
         data_loading = 'cache' if n * per_image <= cache_mb * 2**20 else 'stream'
         why = f'the images of its {n:,} rows would take {n * per_image / 2**20:,.0f} MB of cache, more than the {cache_mb:,g} MB budget'
-    caching, report = data_loading == 'cache', _Report(path, strict)
-    rows, texts, keys, pixels, offsets, sizes = array('q'), Texts(), bytearray(), [], array('q'), array('q')
-    spill = None if caching else _Spill()
+    caching, report, keys, cut = data_loading == 'cache', _Report(path, strict), bytearray(), array('q')
+    if caching: rows, texts, pixels = array('q'), Texts(), []
+    else: stream = RowStream(img_size)
     decoded = _decoded_blocks(_parsed_rows(path, captions), img_size if caching else None, default_workers(scan=True) if workers is None else workers, share=share)
     for index, (row, result) in enumerate(decoded):
         if row.problem is None and isinstance(result, str): row = row._replace(problem=result)
         if not report.add(row): continue
-        rows.append(index); texts.append(row.caption); keys += _row_key(row.data, row.caption)
-        if caching: pixels.append(result)
-        else: offsets.append(spill.append(row.data)); sizes.append(len(row.data))
+        keys += _row_key(row.data, row.caption)
+        caption = row.caption
+        if max_chars is not None and len(caption) > max_chars: cut.append(index); caption = caption[:max_chars]
+        if caching: rows.append(index); texts.append(caption); pixels.append(result)
+        else: stream.append(row.data, caption, index)
     report.finish(stacklevel=3)
+    _warn_cut(cut, max_chars, stacklevel=3)
     _return_freed_memory()                                      # what reading a million rows left behind
     if caching: return _Scanned(rows, texts, keys, pixels)
-    return _Scanned(rows, texts, keys, ImageStream(spill.finish(), offsets, sizes, img_size), why)
+    stream.finish()
+    return _Scanned(stream.rows, stream.captions, keys, stream, why)
 
 def _gather(pixels:list, # Each row's (3, S, S) uint8 array, as `_scan` keeps them; emptied as it goes
             sides:list, # Row positions of each tensor to make
@@ -620,34 +678,28 @@ def _gather(pixels:list, # Each row's (3, S, S) uint8 array, as `_scan` keeps th
     return out
 
 # %% ../nbs/07_data.ipynb #926b097e
+def _caption_limit(block_size:int) -> int:
+    "The most characters a caption may have: `block_size - 1` (one position goes to `<bos>`)."
+    if block_size < 1: raise ValueError(f'block_size must be at least 1, got {block_size}')
+    return block_size - 1
+
 def _fit_captions(captions:Sequence, rows:Sequence, block_size:int) -> Texts:
     "`captions` cut to `block_size - 1` characters, with one warning that names the `rows` that were too long."
-    if block_size < 1: raise ValueError(f'block_size must be at least 1, got {block_size}')
-    limit = block_size - 1
-    too_long = [row for row, caption in zip(rows, captions) if len(caption) > limit]
-    if too_long:
-        listed = ', '.join(map(str, too_long[:20])) + (f' and {len(too_long) - 20} more' if len(too_long) > 20 else '')
-        warnings.warn(TruncatedCaptionsWarning(f'{len(too_long)} caption{"s" * (len(too_long) > 1)} longer than block_size - 1 = {limit} characters '
-                                               f'{"were" if len(too_long) > 1 else "was"} cut to fit: rows {listed}', too_long), stacklevel=4)
+    limit = _caption_limit(block_size)
+    _warn_cut([row for row, caption in zip(rows, captions) if len(caption) > limit], limit, stacklevel=3)
     return Texts(caption[:limit] for caption in captions)
 
 def _text_tensors(captions:Sequence, tokenizer:CharTokenizer) -> tuple:
-    "`(tokens, targets, lengths)` of `captions`, the id tensors in the smallest integer type that holds the vocabulary."
-    dtype = np.uint8 if tokenizer.vocab_size <= 256 else np.int16 if tokenizer.vocab_size <= 2**15 else np.int32
-    ids = np.full((len(captions), max(map(len, captions), default=0) + 2), tokenizer.pad_id, dtype=dtype)   # one id per character, `<bos>` and `<eos>`
-    lengths = np.zeros(len(captions), dtype=np.int64)
-    for i, caption in enumerate(captions):                       # row by row: a million captions never exist as Python lists of ids
-        s = tokenizer.encode(caption, bos=True, eos=True)
-        ids[i, :len(s)], lengths[i] = s, len(s) - 1
-    ids = ids[:, :int(lengths.max()) + 1] if len(captions) else ids
-    tokens = ids[:, :-1].copy()
-    tokens[tokens == tokenizer.eos_id] = tokenizer.pad_id          # `<eos>` is a target, never an input
-    return torch.from_numpy(tokens), torch.from_numpy(ids[:, 1:].copy()), torch.from_numpy(lengths)
+    "`(tokens, targets)` of `captions`, long: `<bos>` + ids as the inputs and ids + `<eos>` as the targets of each row, padded on the right with `pad_id` to the longest."
+    ids = [tokenizer.encode(caption, bos=True, eos=True) for caption in captions]
+    both = np.full((2, len(ids), max(map(len, ids), default=1) - 1), tokenizer.pad_id, dtype=np.int64)
+    for i, s in enumerate(ids): both[0, i, :len(s) - 1], both[1, i, :len(s) - 1] = s[:-1], s[1:]
+    return tuple(torch.from_numpy(both))
 
 class ImageRows:
     "The images of a `CaptionDataset`, read like a tensor of normalised images: `images[i]` or `images[idx]` normalises (and, streamed, decodes) only those rows."
     def __init__(self,
-                 source, # (N, 3, S, S) uint8 pixels, or an `ImageStream`
+                 source, # (N, 3, S, S) uint8 pixels, or a `RowStream`
                 ):
         self.source = source
     def __len__(self): return len(self.source)
@@ -658,7 +710,7 @@ class ImageRows:
     def __getitem__(self, idx):
         if isinstance(idx, (int, np.integer)) or (isinstance(idx, torch.Tensor) and idx.dim() == 0): return self[[int(idx)]][0]
         if isinstance(idx, slice): idx = range(len(self))[idx]
-        if isinstance(self.source, ImageStream): return normalise(self.source.pixels(idx))
+        if isinstance(self.source, RowStream): return normalise(self.source.pixels(idx))
         return normalise(self.source[torch.as_tensor(idx, dtype=torch.long).reshape(-1).to(self.source.device)])
     def to(self,
            device, # Where the tensor goes
@@ -668,36 +720,30 @@ class ImageRows:
 
 class _Decode(torch.utils.data.Dataset):
     "For a `DataLoader`: item `k` is the pixels of the rows `index_batches[k]`, decoded in a worker process."
-    def __init__(self, stream:ImageStream, index_batches:Sequence): self.stream, self.index_batches = stream, index_batches
+    def __init__(self, stream:RowStream, index_batches:Sequence): self.stream, self.index_batches = stream, index_batches
     def __len__(self): return len(self.index_batches)
     def __getitem__(self, k): return self.stream.pixels(self.index_batches[k])
 
 class CaptionDataset:
-    "Captioned images ready for training: the images as uint8 pixels in memory or streamed from disk, the captions as padded token and target tensors."
+    "Captioned images ready for training: the images as uint8 pixels in memory or streamed from disk, the captions as text, turned into ids a batch at a time."
     def __init__(self,
-                 images, # (N, 3, S, S) uint8 pixels (see `image_pixels`), or an `ImageStream`
-                 tokens:torch.Tensor, # (N, T) ints: `<bos>` + caption ids, padded on the right with `pad_id`
-                 targets:torch.Tensor, # (N, T) ints: caption ids + `<eos>`, padded on the right with `pad_id`
-                 lengths:torch.Tensor, # (N,) long: number of ids before the padding in each row of `tokens`
-                 captions:Sequence, # The N captions, as the targets spell them (kept as `Texts`)
-                 row_ids:Sequence, # The N row numbers in the source file (kept as an `array('q')`)
-                 pad_id:int=CharTokenizer.pad_id, # The padding id
+                 images, # (N, 3, S, S) uint8 pixels (see `image_pixels`), or a `RowStream`
+                 captions:Sequence, # The N captions, as the targets spell them (a list is kept as `Texts`)
+                 row_ids:Sequence, # The N row numbers in the source file (a list is kept as an `array('q')`)
+                 tokenizer:CharTokenizer, # Turns the captions into ids
                  workers:int=0, # Processes that decode a streamed dataset's images ahead of use (see `loader`)
                 ):
-        n = len(captions)
-        if isinstance(images, torch.Tensor) and images.dtype != torch.uint8: raise TypeError(f'images must be uint8 pixels (see image_pixels) or an ImageStream, not {images.dtype}')
-        if not (len(images) == len(tokens) == len(targets) == len(lengths) == len(row_ids) == n) or tokens.shape != targets.shape:
-            raise ValueError('images, tokens, targets, lengths, captions and row_ids must all have one entry per row')
-        self.pixels, self.tokens, self.targets, self.lengths = images, tokens, targets, lengths.cpu()
-        self.captions = captions if isinstance(captions, Texts) else Texts(captions)
-        self.row_ids = row_ids if isinstance(row_ids, array) else array('q', row_ids)
-        self.pad_id, self.workers = pad_id, workers
+        if isinstance(images, torch.Tensor) and images.dtype != torch.uint8: raise TypeError(f'images must be uint8 pixels (see image_pixels) or a RowStream, not {images.dtype}')
+        if not len(images) == len(captions) == len(row_ids): raise ValueError('images, captions and row_ids must all have one entry per row')
+        self.pixels, self.tokenizer, self.workers = images, tokenizer, workers
+        self.captions = captions if isinstance(captions, _ListLike) else Texts(captions)
+        self.row_ids = row_ids if isinstance(row_ids, (array, _ListLike)) else array('q', row_ids)
         self.images, self.loading = ImageRows(images), None
 
     @property
     def streamed(self) -> bool:
         "Whether the images are decoded from disk when asked for, rather than held in memory."
-        return isinstance(self.pixels, ImageStream)
+        return isinstance(self.pixels, RowStream)
 
     @classmethod
     def from_examples(cls,
@@ -706,23 +752,27 @@ class CaptionDataset:
                       img_size:int=96, # Side the images are resized to: the model's image size
                       block_size:int=64, # The model's text context: the most tokens it reads at once
                      ) -> 'CaptionDataset':
-        "Resize and encode every row once, keeping the pixels in memory; captions longer than `block_size - 1` characters are cut with a warning."
+        "Resize every image once, keeping the pixels in memory; captions longer than `block_size - 1` characters are cut with a warning."
         captions = _fit_captions([ex.caption for ex in examples], [ex.row for ex in examples], block_size)
         pixels = torch.stack([image_pixels(ex.image, img_size) for ex in examples]) if examples else torch.empty((0, 3, img_size, img_size), dtype=torch.uint8)
-        return cls(pixels, *_text_tensors(captions, tokenizer), captions, [ex.row for ex in examples], tokenizer.pad_id)
+        return cls(pixels, captions, [ex.row for ex in examples], tokenizer)
 
     def __len__(self): return len(self.captions)
     def __repr__(self):
         where = f'streamed from disk by {self.workers} worker{"s" * (self.workers != 1)}' if self.streamed else f'cached as uint8 on {self.pixels.device}'
-        return f'CaptionDataset({len(self)} rows, images {tuple(self.images.shape[1:])} {where}, up to {self.tokens.shape[1]} tokens)'
+        return f'CaptionDataset({len(self):,} rows, images {tuple(self.images.shape[1:])} {where})'
 
     def text(self,
              idx:torch.Tensor, # Row positions, 1-d long
-            ) -> tuple: # `(tokens, targets)`, long
-        "The rows' token and target ids, without padding columns that none of these rows needs."
-        width = int(self.lengths[idx].max()) if len(idx) else 0
-        idx = idx.to(self.tokens.device)
-        return self.tokens[idx, :width].long(), self.targets[idx, :width].long()
+            ) -> tuple: # `(tokens, targets)`, long, as wide as the longest of these captions needs
+        "The rows' token and target ids, made from their captions (see `_text_tensors`), where the images are."
+        return tuple(t.to(self.images.device) for t in _text_tensors([self.captions[i] for i in idx.tolist()], self.tokenizer))
+
+    def target_counts(self,
+                      idx:torch.Tensor, # Row positions, 1-d long
+                     ) -> torch.Tensor: # (len(idx),) long
+        "How many targets each of the rows `idx` has: its caption's ids and `<eos>`."
+        return torch.tensor([len(self.tokenizer.encode(self.captions[i])) + 1 for i in idx.tolist()], dtype=torch.long)
 
     def get_batch(self,
                   idx, # Row positions: a list or 1-d tensor of ints
@@ -756,11 +806,10 @@ class CaptionDataset:
         return self.loader([order[start:start + batch_size] for start in range(0, stop, batch_size)])
 
     def to(self,
-           device, # E.g. 'cuda': cached pixels then live on the GPU and batches need no copying; a stream stays where it is
+           device, # E.g. 'cuda': cached pixels then live on the GPU and batches are made there; a stream stays where it is
           ) -> 'CaptionDataset':
-        "A copy of the dataset with its tensors on `device`."
-        moved = CaptionDataset(self.pixels if self.streamed else self.pixels.to(device), self.tokens.to(device), self.targets.to(device), self.lengths,
-                               self.captions, self.row_ids, self.pad_id, self.workers)
+        "A copy of the dataset with its cached pixels on `device`."
+        moved = CaptionDataset(self.pixels if self.streamed else self.pixels.to(device), self.captions, self.row_ids, self.tokenizer, self.workers)
         moved.loading = self.loading
         return moved
 
@@ -780,21 +829,26 @@ def load_splits(path, # Data file or folder (see `read_captioned_images`)
                 captions:bool=True, # False: images to caption, not to learn from: a caption column is not needed (and ignored); every caption is ''
                ) -> tuple: # `(train, valid, tokenizer)`; with `extend`, the tokenizer is a longer copy of the one given
     "Read a captioned-image dataset in one pass, split it without leaks, and turn both sides into `CaptionDataset`s, cached or streamed."
-    scanned = _scan(path, img_size, strict, data_loading, cache_mb, share=share, captions=captions)
+    scanned = _scan(path, img_size, strict, data_loading, cache_mb, share=share, captions=captions, max_chars=_caption_limit(block_size))
     train, valid = _split_positions(scanned.keys, valid_frac, seed)
     if tokenizer is None: tokenizer = build_tokenizer(scanned.captions[i] for i in train)
     elif extend:                                                        # duplicates dropped, order kept: the old ids stay; the new words added
         new = build_tokenizer(scanned.captions[i] for i in train)
         tokenizer = CharTokenizer(tokenizer.chars + new.chars, (tokenizer.words or []) + new.words)
-    streamed, workers = isinstance(scanned.images, ImageStream), default_workers() if workers is None else workers
+    streamed, workers = isinstance(scanned.images, RowStream), default_workers() if workers is None else workers
     pixels = dict(zip(('train', 'valid'), _gather(scanned.images, [train, valid]))) if not streamed else {}
     cached_mb, scanned.keys = len(scanned.rows) * 3 * img_size * img_size / 2**20, None    # the hashes are not needed after the split
     def side(positions, name):
-        rows = array('q', np.asarray(scanned.rows, np.int64)[positions].tobytes())
-        captions = _fit_captions(scanned.captions.take(positions), rows, block_size)
-        images = scanned.images.subset(positions) if streamed else pixels.pop(name)
-        data = CaptionDataset(images, *_text_tensors(captions, tokenizer), captions, rows, tokenizer.pad_id, workers if streamed else 0)
-        data.loading = (f'streamed from disk, decoded by {workers} worker process{"es" * (workers != 1)} ({scanned.why})' if streamed else
-                        f'cached in memory ({cached_mb:,.1f} MB of uint8 pixels for {len(scanned.rows):,} rows)')
+        if streamed:
+            stream = scanned.images.subset(positions)
+            data = CaptionDataset(stream, stream.captions, stream.rows, tokenizer, workers)
+            data.loading = f'streamed from disk, decoded by {workers} worker process{"es" * (workers != 1)} ({scanned.why})'
+        else:
+            rows = array('q', np.asarray(scanned.rows, np.int64)[positions].tobytes())
+            data = CaptionDataset(pixels.pop(name), scanned.captions.take(positions), rows, tokenizer)
+            data.loading = f'cached in memory ({cached_mb:,.1f} MB of uint8 pixels for {len(scanned.rows):,} rows)'
         return data
-    return side(train, 'train'), side(valid, 'valid'), tokenizer
+    datasets = side(train, 'train'), side(valid, 'valid')
+    del scanned, train, valid
+    _return_freed_memory()                                              # what the split and the vocabulary left behind
+    return (*datasets, tokenizer)

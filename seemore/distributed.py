@@ -47,7 +47,7 @@ def init_distributed(device:str='auto', # As for `pick_device`; on CUDA each pro
     return device
 
 # %% ../nbs/13_distributed.ipynb #cd4fb8d1
-def shard_weight(lengths:torch.Tensor, # Characters in each row of the dataset
+def shard_weight(lengths:torch.Tensor, # Targets (characters and `<eos>`) of each row the indices point to
                  global_idx:torch.Tensor, # Rows of the global batch
                  local_idx:torch.Tensor, # Rows of this process's shard
                  world:int, # Number of processes

@@ -218,7 +218,10 @@ def step_batches(data:CaptionDataset, # Training rows
             batches = []
             for micro in range(step * grad_accum, (step + 1) * grad_accum):
                 rows = schedule.indices(micro)
-                weight = shard_weight(data.lengths, rows, rows[rank::world], world) if world > 1 else 1.0
+                if world == 1: weight = 1.0
+                else:
+                    positions = torch.arange(len(rows))
+                    weight = shard_weight(data.target_counts(rows), positions, positions[rank::world], world)   # the shard's share of the batch's targets
                 batches.append((tuple(t.to(device or t.device, non_blocking=True) for t in next(loaded)), weight))
             yield batches
     finally: loaded.close()

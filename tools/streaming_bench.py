@@ -76,7 +76,7 @@ start = time.perf_counter()
 from seemore.data import load_splits
 train, valid, _ = load_splits(sys.argv[1], int(sys.argv[2]), 48, data_loading=sys.argv[3])
 loaded = time.perf_counter() - start
-held = lambda d: d.pixels.numel() if not d.streamed else d.pixels.offsets.nbytes + d.pixels.sizes.nbytes
+held = lambda d: d.pixels.numel() if not d.streamed else d.pixels.positions.nbytes   # a stream holds a position per row in memory, the rest on disk
 print(json.dumps({'load_s': loaded, 'image_mb': (held(train) + held(valid)) / 2**20, 'streamed': train.streamed, 'rows': len(train) + len(valid)}))
 '''
 
