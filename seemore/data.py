@@ -478,15 +478,21 @@ class RowStream:
         return out
 
     def _entry(self, i:int) -> tuple: return _ENTRY.unpack(self.index.read(_ENTRY.size * int(self.positions[i]), _ENTRY.size))
-    def image(self, i:int) -> bytes:
+    def image(self,
+              i:int, # Position of the row in this stream
+             ) -> bytes:
         "The encoded image of row `i`."
         start, _, image_size, _ = self._entry(i)
         return self.spill.read(start, image_size)
-    def caption(self, i:int) -> str:
+    def caption(self,
+                i:int, # Position of the row in this stream
+               ) -> str:
         "The caption of row `i`."
         start, _, image_size, caption_size = self._entry(i)
         return self.spill.read(start + image_size, caption_size).decode('utf-8', 'surrogatepass')
-    def row(self, i:int) -> int:
+    def row(self,
+            i:int, # Position of the row in this stream
+           ) -> int:
         "The row number in the data of row `i`."
         return self._entry(i)[1]
     @property
