@@ -210,7 +210,7 @@ def bench_ablation(config:VLMConfig=None, # Model sizes; default: the original's
     # (name, job, whether it adds one change to the row above it)
     variants = [('teaching: per-head attention, images decoded per batch, AdamW loop', job('teaching', decode=True, loop_adamw=True), False),
                 ('+ images cached as tensors', job('teaching', loop_adamw=True), True),
-                ('+ foreach AdamW', job('teaching'), True),
+                ('+ fused AdamW', job('teaching'), True),
                 ('+ fused QKV, scaled_dot_product_attention, only CLS in the last ViT block (the fast path)', job('fast'), True),
                 ('MoE, fast path with per-expert-mask dispatch', job('fast', moe=True, dispatch='masked'), False),
                 ('MoE, fast path with grouped dispatch', job('fast', moe=True), True)]

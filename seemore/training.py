@@ -72,9 +72,9 @@ def make_optimizer(model:torch.nn.Module, # The model to train
     "AdamW with weight decay on the weight matrices only."
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2 and 'embedding' not in n]
     no_decay = [p for n, p in model.named_parameters() if not (p.dim() >= 2 and 'embedding' not in n)]
-    on_cuda = next(model.parameters()).is_cuda
+    fused = next(model.parameters()).device.type in ('cpu', 'cuda')       # PyTorch has a fused AdamW kernel there
     return torch.optim.AdamW([{'params': decay, 'weight_decay': cfg.weight_decay}, {'params': no_decay, 'weight_decay': 0.0}],
-                             lr=cfg.lr, betas=(0.9, 0.95), fused=on_cuda or None, foreach=None if on_cuda else True)
+                             lr=cfg.lr, betas=(0.9, 0.95), fused=fused or None, foreach=None if fused else True)
 
 def set_frozen(model:VisionLanguageModel, # The model
                parts, # Names from `MODEL_PARTS`: 'vision', 'projector', 'decoder'
