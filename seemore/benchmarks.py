@@ -375,7 +375,7 @@ def run_benchmarks(config:VLMConfig=None, # Model sizes; default: the original s
 # %% ../nbs/10_benchmarks.ipynb #66826cdb
 TARGETS = [  # (section, key, target, at most (else at least), how to read the number)
     ('training', 'dense_mfu', 0.75, False, 'dense fast-path training MFU ≥ 75% of the matmul peak'),
-    ('training', 'moe_vs_dense_step', 1.10, True, 'MoE training step ≤ 1.10× the dense step'),
+    ('training', 'moe_vs_same_active_step', 1.10, True, 'MoE training step ≤ 1.10× the step of a dense model of its active width'),
     ('moe_layer', 'grouped_speedup', 2.0, False, 'MoE layer: grouped dispatch ≥ 2× per-expert-mask dispatch'),
     ('captioning', 'cached_vs_teaching_recompute', 20.0, False, 'KV-cached fast captioning ≥ 20× teaching recompute (batch 1)'),
     ('captioning', 'compiled_ms_per_char', 1.0, True, 'compiled captioning ≤ 1 ms per character (batch 1, image encoding included)'),
@@ -388,7 +388,8 @@ def check_targets(results:dict, # What `run_benchmarks` returned (or `merge_runs
     values = {}
     if 'training' in results:
         t = results['training']
-        values['dense_mfu'], values['moe_vs_dense_step'] = t['models']['dense, fast']['mfu'], t['moe_vs_dense_step']
+        values['dense_mfu'] = t['models']['dense, fast']['mfu']
+        if 'moe_vs_same_active_step' in t: values['moe_vs_same_active_step'] = t['moe_vs_same_active_step']   # recordings before 2026-12 lack it
     if 'moe_layer' in results: values['grouped_speedup'] = results['moe_layer']['grouped_speedup']
     if 'captioning' in results:
         values['cached_vs_teaching_recompute'] = results['captioning']['cached_vs_teaching_recompute']
@@ -467,8 +468,8 @@ def results_table(results:dict, # What `run_benchmarks` or `merge_runs` returned
         rows = [[r['vary'], r['batch_size'], r['img_size'], r['caption_len'], f"{r['step_ms']:.0f}", f"{r['samples_per_s']:.1f}"]
                 for r in results['scaling']]
         out.append('**Scaling** (fast path, dense)\n\n' + _table(['varied', 'batch', 'image', 'caption', 'step ms', 'samples/s'], rows))
-    if results.get('targets'):
-        rows = [[t['name'], f"{t['measured']:.3g}", 'yes' if t['met'] else 'no'] for t in results['targets']]
+    if targets := check_targets(results):      # the targets of today, on the numbers recorded
+        rows = [[t['name'], f"{t['measured']:.3g}", 'yes' if t['met'] else 'no'] for t in targets]
         out.append('**Targets**\n\n' + _table(['target', 'measured', 'met'], rows))
     return '\n\n'.join(out)
 

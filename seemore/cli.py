@@ -89,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument('--strict', action='store_true', help='stop at the first bad data row instead of skipping it')
     e.add_argument('--device', default='auto', help="'auto', 'cpu', 'cuda', 'mps', ...")
     for command in (c, e):
-        command.add_argument('--known-words', action='store_true', help='spell only words of the training captions: no half-words on images unlike the training data (see the Grounding page)')
+        command.add_argument('--known-words', action=argparse.BooleanOptionalAction, default=None, help='spell only words of the training captions, so no half-words on images unlike the training data (see the Grounding page); the default when the model knows them; --no-known-words: any string')
         command.add_argument('--data-loading', choices=CHOICES['data_loading'], default='auto', help="with --data: 'cache' the images in memory, 'stream' them from disk, or 'auto' (cache when they fit --cache-mb)")
         command.add_argument('--cache-mb', type=float, default=512, help='with --data: memory budget of the image cache, in MB (default: 512)')
     e.set_defaults(func=eval_command)
@@ -203,7 +203,7 @@ def _rows_of(path, model:VisionLanguageModel, args, split:str='all', captions:bo
 def caption_rows(model:VisionLanguageModel, # The model
                  data, # A `CaptionDataset`, cached or streamed
                  batch_size:int=64, # Rows captioned per forward pass
-                 known_words:bool=False, # Spell only words of the training captions
+                 known_words:bool=None, # Spell only words of the training captions; None: whenever the model knows them (see `spelling`)
                 ) -> Iterator: # One greedy caption per row, in order
     "Caption every row of `data`, a batch at a time; a streamed dataset's images are decoded by its worker processes, ahead of the model."
     model.eval()

@@ -7,8 +7,8 @@ __all__ = ['MAX_IMAGE_PIXELS', 'IMAGE_COLUMN', 'FILE_COLUMN', 'CAPTION_COLUMN', 
            'DataWarning', 'SkippedRowsWarning', 'ChangedCaptionsWarning', 'TruncatedCaptionsWarning',
            'CleanedCaptionsWarning', 'CaptionedImage', 'ImageError', 'decode_image', 'clean_caption',
            'write_caption_csv', 'write_caption_parquet', 'read_captioned_images', 'split_examples', 'build_tokenizer',
-           'image_pixels', 'normalise', 'RowStream', 'Texts', 'default_workers', 'ImageRows', 'CaptionDataset',
-           'load_splits']
+           'image_pixels', 'normalise', 'RowStream', 'Texts', 'default_workers', 'swap_words', 'ImageRows',
+           'CaptionDataset', 'load_splits']
 
 # %% ../nbs/07_data.ipynb #ca1c49a7
 import base64, collections.abc, copy, csv, ctypes, hashlib, io, itertools, os, random, re, struct, sys, tempfile, unicodedata, warnings, weakref
@@ -683,6 +683,24 @@ def _gather(pixels:list, # Each row's (3, S, S) uint8 array, as `_scan` keeps th
             if j % 2048 == 2047: _return_freed_memory()          # the rows' small arrays live in the heap: freeing them is not enough
     return out
 
+# %% ../nbs/07_data.ipynb #2e744bd3
+def swap_words(caption:str, # The caption the image shows
+               other:str, # Another caption, whose words may stand in
+               p:float, # Probability of each word being replaced by `other`'s word at the same place (when they differ)
+               rng:np.random.Generator, # Draws the swaps
+              ) -> tuple: # (the caption with swapped words, the `(start, end)` character spans of the swapped words)
+    "`caption` with some words replaced by those at the same place in `other`; never longer than the longer of the two."
+    words, theirs = caption.split(' '), other.split(' ')
+    slack, out, spans, at = max(0, len(other) - len(caption)), [], [], 0
+    for k, word in enumerate(words):
+        if k < len(theirs) and theirs[k] != word and len(theirs[k]) - len(word) <= slack and rng.random() < p:
+            slack -= len(theirs[k]) - len(word)
+            word = theirs[k]
+            spans.append((at, at + len(word)))
+        out.append(word)
+        at += len(word) + 1
+    return ' '.join(out), spans
+
 # %% ../nbs/07_data.ipynb #926b097e
 def _caption_limit(block_size:int) -> int:
     "The most characters a caption may have: `block_size - 1` (one position goes to `<bos>`)."
@@ -695,11 +713,13 @@ def _fit_captions(captions:Sequence, rows:Sequence, block_size:int) -> Texts:
     _warn_cut([row for row, caption in zip(rows, captions) if len(caption) > limit], limit, stacklevel=3)
     return Texts(caption[:limit] for caption in captions)
 
-def _text_tensors(captions:Sequence, tokenizer:CharTokenizer) -> tuple:
-    "`(tokens, targets)` of `captions`, long: `<bos>` + ids as the inputs and ids + `<eos>` as the targets of each row, padded on the right with `pad_id` to the longest."
+def _text_tensors(captions:Sequence, tokenizer:CharTokenizer, skipped:Sequence=None) -> tuple:
+    "`(tokens, targets)` of `captions`, long: `<bos>` + ids as the inputs and ids + `<eos>` as the targets of each row, padded on the right with `pad_id` to the longest; `skipped` gives each row's `(start, end)` character spans whose targets are `pad_id` too (the loss skips them)."
     ids = [tokenizer.encode(caption, bos=True, eos=True) for caption in captions]
     both = np.full((2, len(ids), max(map(len, ids), default=1) - 1), tokenizer.pad_id, dtype=np.int64)
     for i, s in enumerate(ids): both[0, i, :len(s) - 1], both[1, i, :len(s) - 1] = s[:-1], s[1:]
+    for i, spans in enumerate(skipped or ()):
+        for start, end in spans: both[1, i, start:end] = tokenizer.pad_id       # target j is character j of the caption
     return tuple(torch.from_numpy(both))
 
 class ImageRows:
@@ -768,38 +788,63 @@ class CaptionDataset:
         where = f'streamed from disk by {self.workers} worker{"s" * (self.workers != 1)}' if self.streamed else f'cached as uint8 on {self.pixels.device}'
         return f'CaptionDataset({len(self):,} rows, images {tuple(self.images.shape[1:])} {where})'
 
+    def swapped(self,
+                idx:Sequence, # Row positions (ints)
+                swap:float=0.0, # Probability of each word being swapped (see `swap_words`); 0: the captions as they are
+                key:tuple=(), # Ints that, with each row's position, seed its swaps: the same key and row give the same swaps
+               ) -> tuple: # (the captions, each row's `(start, end)` spans of swapped words, or None when `swap` is 0)
+        "The captions of rows `idx`, each with words swapped from another row's caption, that row drawn from the whole dataset."
+        captions = [self.captions[i] for i in idx]
+        if not swap: return captions, None
+        swapped = []
+        for i, caption in zip(idx, captions):
+            rng = np.random.default_rng([*key, i])
+            swapped.append(swap_words(caption, self.captions[int(rng.integers(len(self)))], swap, rng))
+        return [caption for caption, _ in swapped], [spans for _, spans in swapped]
+
     def text(self,
              idx:torch.Tensor, # Row positions, 1-d long
+             swap:float=0.0, # Probability of each word being swapped with another row's (see `swapped`)
+             key:tuple=(), # Seeds the swaps (see `swapped`)
             ) -> tuple: # `(tokens, targets)`, long, as wide as the longest of these captions needs
-        "The rows' token and target ids, made from their captions (see `_text_tensors`), where the images are."
-        return tuple(t.to(self.images.device) for t in _text_tensors([self.captions[i] for i in idx.tolist()], self.tokenizer))
+        "The rows' token and target ids, made from their captions (see `_text_tensors`), where the images are; the targets of swapped words are `pad_id`."
+        captions, skipped = self.swapped(idx.tolist(), swap, key)
+        return tuple(t.to(self.images.device) for t in _text_tensors(captions, self.tokenizer, skipped))
 
     def target_counts(self,
                       idx:torch.Tensor, # Row positions, 1-d long
+                      swap:float=0.0, # As for `text`
+                      key:tuple=(), # As for `text`
                      ) -> torch.Tensor: # (len(idx),) long
-        "How many targets each of the rows `idx` has: its caption's ids and `<eos>`."
-        return torch.tensor([len(self.tokenizer.encode(self.captions[i])) + 1 for i in idx.tolist()], dtype=torch.long)
+        "How many targets of the rows `idx` the loss counts: each caption's ids and `<eos>`, less the characters of swapped words."
+        captions, skipped = self.swapped(idx.tolist(), swap, key)
+        return torch.tensor([len(self.tokenizer.encode(c)) + 1 - sum(e - s for s, e in spans) for c, spans in zip(captions, skipped or [()] * len(captions))], dtype=torch.long)
 
     def get_batch(self,
                   idx, # Row positions: a list or 1-d tensor of ints
+                  swap:float=0.0, # As for `text`
+                  key:tuple=(), # As for `text`
                  ) -> tuple: # `(images, tokens, targets)`
         "The rows `idx` as `(images, tokens, targets)`: images normalised (decoded first, if streamed), text without padding columns that none of these rows needs."
         idx = torch.as_tensor(idx, dtype=torch.long).reshape(-1)
-        return (self.images[idx],) + self.text(idx)
+        return (self.images[idx],) + self.text(idx, swap, key)
 
     def loader(self,
                index_batches:Sequence, # Row positions of each batch, in the order wanted
                workers:int|None=None, # Decoding processes for a streamed dataset; `None`: the dataset's `workers`
+               swap:float=0.0, # As for `text`
+               keys:Sequence=None, # One key per batch, as for `text`; `None`: `()` for all
               ) -> Iterator: # `get_batch` of each entry of `index_batches`
         "The batches `index_batches` asks for, in its order; a streamed dataset's images are decoded by worker processes, a few batches ahead."
         workers = self.workers if workers is None else workers
+        keys = [()] * len(index_batches) if keys is None else keys
         if not self.streamed or workers == 0 or not len(index_batches):
-            yield from (self.get_batch(idx) for idx in index_batches)
+            yield from (self.get_batch(idx, swap, key) for idx, key in zip(index_batches, keys))
             return
         decoded = torch.utils.data.DataLoader(_Decode(self.pixels, index_batches), batch_size=None, num_workers=workers,
                                               prefetch_factor=4, worker_init_fn=_one_thread, generator=torch.Generator())  # its own generator: the global one (dropout) is left alone
-        for idx, pixels in zip(index_batches, decoded):
-            yield (normalise(pixels),) + self.text(torch.as_tensor(idx, dtype=torch.long).reshape(-1))
+        for idx, key, pixels in zip(index_batches, keys, decoded):
+            yield (normalise(pixels),) + self.text(torch.as_tensor(idx, dtype=torch.long).reshape(-1), swap, key)
 
     def batches(self,
                 batch_size:int, # Rows per batch; the last batch may be smaller

@@ -58,7 +58,7 @@ def evaluate(model:VisionLanguageModel, # The model, on its device
              batch_size:int=256, # Rows per forward pass
              distributed:bool=False, # Every process of the group evaluates its share of the rows and the results are combined (all must call)
              source:str=None, # Name of the data (e.g. its file) for the warning about characters the model never saw
-             known_words:bool=False, # Captions spell only words of the training captions (see `VisionLanguageModel.caption`)
+             known_words:bool=None, # Captions spell only words of the training captions; None: whenever the tokenizer knows them (see `spelling`)
             ) -> tuple: # (metrics dict: `loss`, `exact_match`, `char_accuracy`, `n` and, for seeMoE, `expert_utilization`; predicted captions)
     "Validation loss (the captioning loss alone) and greedy-caption metrics of `model` on `data`."
     _warn_unseen(unseen_characters(data, model.tokenizer), source)

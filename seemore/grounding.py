@@ -9,6 +9,7 @@ __all__ = ['caption_words', 'grounding_report', 'visual_probe', 'contrastive_cap
 import collections, contextlib
 import torch
 from .data import CaptionDataset, read_captioned_images
+from .tokenizer import spelling
 from .vlm import VisionLanguageModel
 from .moe import moe_layers
 
@@ -31,7 +32,7 @@ def grounding_report(model:VisionLanguageModel, # A trained model
                      path, # A data file of scene captions, e.g. from `write_compositional_split`
                      n_confusions:int=8, # How many of the most frequent confusions to list
                      decode=None, # How to caption: `decode(model, images) -> captions`; default: greedy (e.g. `contrastive_captions`, below)
-                     known_words:bool=False, # Greedy captions spelling only words of the training captions (when `decode` is None)
+                     known_words:bool=None, # Greedy captions spelling only words of the training captions (when `decode` is None); None: whenever the tokenizer knows them (see `spelling`)
                     ) -> dict: # `n`, `exact_match`, `word_accuracy` (per word), `confusions` ([text, count]), `predicted`
     "How well `model`'s captions of the scenes in `path` match, word by word, and what it writes instead."
     rows = read_captioned_images(path)
@@ -74,7 +75,7 @@ def contrastive_captions(model:VisionLanguageModel, # A trained model
                          alpha:float=1.0, # Weight of the contrast; 0: greedy decoding
                          beta:float=0.1, # Plausibility: only characters at least `beta` times as likely as the best one, with the image
                          batch_size:int=128, # Images per forward pass (each pass runs twice as many sequences)
-                         known_words:bool=False, # Spell only words of the training captions (`CharTokenizer.allowed_next`)
+                         known_words:bool=None, # Spell only words of the training captions; None: whenever the tokenizer knows them (see `spelling`)
                         ) -> list: # One caption per image
     "Greedy captions by visual contrastive decoding: each character scored by how much more likely the image makes it."
     tok, captions = model.tokenizer, []
@@ -88,7 +89,7 @@ def contrastive_captions(model:VisionLanguageModel, # A trained model
             visual = model.encode_images(images[i:i + batch_size].to(model.device))
             both = torch.cat([visual, torch.zeros_like(visual)])                  # with the image, and with it taken away
             ids = model.decoder.generate(both, tok.bos_id, tok.eos_id, model.config.block_size,
-                                         allowed=tok.allowed_next if known_words else None, adjust=contrast)
+                                         allowed=spelling(tok, known_words), adjust=contrast)
             captions += [tok.decode(row) for row in ids[:len(visual)]]
     return captions
 

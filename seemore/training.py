@@ -50,9 +50,10 @@ class TrainConfig:
     data_loading:str='auto' # Images: 'cache' (decoded once, held in memory as uint8), 'stream' (decoded from disk by worker processes as the batches need them), or 'auto' (cache when they fit `cache_mb`)
     cache_mb:float=512 # Memory budget of the image cache, in MB, for `data_loading='auto'`
     loader_workers:int=None # Processes decoding streamed images (default: `default_workers()`, the cores training leaves free)
+    word_swap:float=0.3 # Probability of each caption word being swapped, in the decoder's input, with another caption's (see `swap_words`): the next word must then come from the image
 
 DEFAULT_MODEL = VLMConfig(n_embd=128, image_embed_dim=128, n_layer=4, n_head=4, num_blks=2, img_size=48, patch_size=8,
-                          dropout=0.0, visual_tokens='patches', block_size=48)
+                          dropout=0.0, visual_tokens='patches', block_size=48, patch_norm=True)
 
 # %% ../nbs/08_training.ipynb #8a28b477
 def lr_at(step:int, # Optimiser step, from 0
@@ -167,7 +168,7 @@ def fit(model:VisionLanguageModel, # Model to train, in place, on its device
     deadline = None if cfg.max_minutes is None else time.monotonic() + 60 * cfg.max_minutes
     steps, bar = _progress(range(start, cfg.steps), quiet)
     metrics, done = None, start
-    batches = step_batches(train_data, schedule, start, cfg.steps, cfg.grad_accum, model.device)   # streamed: decoded ahead by worker processes
+    batches = step_batches(train_data, schedule, start, cfg.steps, cfg.grad_accum, model.device, cfg.word_swap)   # streamed: decoded ahead by worker processes
     model.train()
     for step in steps:
         if step == cfg.unfreeze_at: set_frozen(model, cfg.freeze, frozen=False); trained = wrap_ddp(model)
@@ -209,10 +210,13 @@ def step_batches(data:CaptionDataset, # Training rows
                  stop:int, # Step to stop before
                  grad_accum:int=1, # Micro-batches per step
                  device=None, # Where the model is (batches are moved there); default: where the data is
+                 word_swap:float=0.0, # Probability of each caption word being swapped with another caption's (see `CaptionDataset.swapped`), seeded by the run's seed and the micro-batch
                 ) -> Iterator: # For each step, its `(inputs, weight)` pairs, as `train_step` takes them
     "The micro-batches of steps `start` to `stop - 1`: this process's rows of each global batch, and their loss weight; a streamed dataset's worker processes decode them ahead."
     rank, world = process_group()
-    loaded = data.loader(_MyRows(schedule, rank, world, start * grad_accum, stop * grad_accum))
+    key = lambda micro: (schedule.seed, micro)                    # the same swaps whatever the number of processes, and on resume
+    loaded = data.loader(_MyRows(schedule, rank, world, start * grad_accum, stop * grad_accum), swap=word_swap,
+                         keys=[key(micro) for micro in range(start * grad_accum, stop * grad_accum)])
     try:
         for step in range(start, stop):
             batches = []
@@ -221,7 +225,7 @@ def step_batches(data:CaptionDataset, # Training rows
                 if world == 1: weight = 1.0
                 else:
                     positions = torch.arange(len(rows))
-                    weight = shard_weight(data.target_counts(rows), positions, positions[rank::world], world)   # the shard's share of the batch's targets
+                    weight = shard_weight(data.target_counts(rows, word_swap, key(micro)), positions, positions[rank::world], world)   # the shard's share of the batch's targets
                 batches.append((tuple(t.to(device or t.device, non_blocking=True) for t in next(loaded)), weight))
             yield batches
     finally: loaded.close()
@@ -231,9 +235,10 @@ def micro_batches(data:CaptionDataset, # Training rows
                   step:int, # Optimiser step
                   grad_accum:int=1, # Micro-batches per step
                   device=None, # Where the model is (batches are moved there); default: where the data is
+                  word_swap:float=0.0, # As for `step_batches`
                  ) -> list: # `(inputs, weight)` pairs, as `train_step` takes them
     "The micro-batches of optimiser step `step` alone (see `step_batches`)."
-    return next(step_batches(data, schedule, step, step + 1, grad_accum, device))
+    return next(step_batches(data, schedule, step, step + 1, grad_accum, device, word_swap))
 
 # %% ../nbs/08_training.ipynb #8313f9ae
 class LossWindow:

@@ -17,7 +17,7 @@ from PIL import Image
 from fastcore.basics import patch
 from safetensors import SafetensorError
 from safetensors.torch import save_model, load_file
-from .tokenizer import CharTokenizer
+from .tokenizer import CharTokenizer, spelling
 from .patches import image_to_tensor
 from .attention import copy_attention_weights, attention_weights
 from .vit import ViT, cls_attention_maps
@@ -131,24 +131,22 @@ def generate(self:VisionLanguageModel,
              top_k:int=None, # Sample among the `top_k` most likely characters
              use_cache:bool=None, # KV-cached decoding (fast) or recompute everything each step (default: cached when the attention is 'fast')
              generator:torch.Generator=None, # Random generator for sampling
-             known_words:bool=False, # Spell only words of the training captions (`CharTokenizer.allowed_next`)
+             known_words:bool=None, # Spell only words of the training captions (`CharTokenizer.allowed_next`); None: whenever the tokenizer knows them; False: any string
              compile:bool=False, # Cached steps through the compiled `decode_step` (pays when many captions are written)
             ) -> torch.Tensor: # Generated ids (B, n), `<eos>` included, `<pad>` after it
     "Write a caption for each image, as token ids."
     tok = self.tokenizer
-    if known_words and tok.words is None:
-        raise ValueError('known_words: this model does not know the words of its training captions (trained with seemore before it kept them): train or fine-tune it again')
     return self.decoder.generate(self.encode_images(images), tok.bos_id, tok.eos_id,
                                  max_new_tokens or self.config.block_size, temperature, top_k,
                                  self.config.attention == 'fast' if use_cache is None else use_cache, generator,
-                                 allowed=tok.allowed_next if known_words else None, compile=compile)
+                                 allowed=spelling(tok, known_words), compile=compile)
 
 @patch
 def caption(self:VisionLanguageModel,
             images, # A PIL image or a list of them, any size and mode
             max_new_tokens:int=None, # Most characters per caption (default: `block_size`)
             batch_size:int=64, # Images captioned per forward pass
-            known_words:bool=False, # Spell only words of the training captions
+            known_words:bool=None, # Spell only words of the training captions; None: whenever the tokenizer knows them (see `spelling`)
             compile:bool=False, # Compile the decode step (see `DecoderLanguageModel.generate`)
            ) -> list: # One caption per image
     "Greedy captions for PIL images."
@@ -270,6 +268,7 @@ def explain(self:VisionLanguageModel,
             image, # A PIL image, any size and mode
             layers:list=None, # Decoder layers to average (default: all)
             max_new_tokens:int=None, # Most characters to write (default: `block_size`)
+            known_words:bool=None, # Spell only words of the training captions, as `caption` does (see `spelling`)
            ) -> Explanation:
     "Caption `image` greedily and return, for each word, the decoder's attention over the image patches."
     c, tok, blocks = self.config, self.tokenizer, self.decoder.blocks
@@ -279,7 +278,8 @@ def explain(self:VisionLanguageModel,
     try:
         x = image_to_tensor(image, c.img_size)[None].to(self.device)
         visual = self.encode_images(x)                                               # (1, V, n_embd)
-        written = self.decoder.generate(visual, tok.bos_id, tok.eos_id, max_new_tokens or c.block_size, use_cache=c.attention == 'fast')
+        written = self.decoder.generate(visual, tok.bos_id, tok.eos_id, max_new_tokens or c.block_size, use_cache=c.attention == 'fast',
+                                        allowed=spelling(tok, known_words))
         ids = [i for i in written[0].tolist() if i not in (tok.eos_id, tok.pad_id)]   # the image encoded once, for writing and for reading back
         chars = [tok.decode([i]) for i in ids]                                       # '' for special ids
         with _recorded_inputs([b.attn for b in blocks]) as inputs:

@@ -47,7 +47,8 @@ def main():
         model = with_words(VisionLanguageModel.load(d / 'run' / 'model'), split['train'])
         alphas = [float(a) for a in args.alphas.split(',')]
         tested = {name: path for name, path in split.items() if name.startswith('test')}
-        reports = {a: {name: grounding_report(model, path, decode=(lambda m, x, a=a: contrastive_captions(m, x, a)) if a else None) for name, path in tested.items()} for a in alphas}
+        reports = {a: {name: grounding_report(model, path, decode=(lambda m, x, a=a: contrastive_captions(m, x, a, known_words=False)) if a else None, known_words=False)   # spelling freely
+                         for name, path in tested.items()} for a in alphas}
         tests = reports[alphas[0]]
         known_words = {name: grounding_report(model, path, known_words=True) for name, path in tested.items()}
         probe = visual_probe(model, split['train'], tested)

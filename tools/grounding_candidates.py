@@ -3,13 +3,14 @@
 Trains the default model (with the model and training settings given as `name=value`) on the training file of
 `seemore.synthetic.write_compositional_split(seed)`, optionally with one of the training-side candidates below, then records
 on scenes of seen combinations and of held-out colour × shape pairs: exact match and word accuracy of greedy captions and of
-`contrastive_captions` at each `--alphas` weight and of greedy captions spelling only known words (`known_words`), and how well a linear probe (`seemore.grounding.visual_probe`) reads the
+`contrastive_captions` at each `--alphas` weight, spelling freely (`known_words=False`), and of greedy captions spelling only known words (`known_words`, seemore's default), and how well a linear probe (`seemore.grounding.visual_probe`) reads the
 shape from the visual tokens. Results are added to a JSON file (one entry per candidate and seed) that the grounding notebook shows.
 Tune on seeds other than the one `tools/compositional.py` records (7). From the repository root:
 
     OMP_NUM_THREADS=2 python tools/grounding_candidates.py baseline --seed 0
     OMP_NUM_THREADS=2 python tools/grounding_candidates.py patch-norm --seed 0 patch_norm=True
     OMP_NUM_THREADS=2 python tools/grounding_candidates.py word-mask --seed 0 --word-mask 0.3 patch_norm=True
+    OMP_NUM_THREADS=2 python tools/grounding_candidates.py patch-norm-word-swap --seed 0 patch_norm=True word_swap=0.3
 
 Training-side candidates (patches applied to the model for this run only; none became part of seemore):
 - `--image-dropout P`: the visual tokens of a fraction P of the training rows are zeroed, so the decoder also learns to
@@ -128,8 +129,8 @@ def main():
         result['expert_choices'] = [{kind: {v: [round(float(x), 4) for x in share] for v, share in values.items()}
                                      for kind, values in expert_choices(model, split['test-seen'], layer).items()} for layer in range(model.config.n_layer)]
     for alpha in [float(x) for x in a.alphas.split(',')]:
-        decode = (lambda m, x, alpha=alpha: contrastive_captions(m, x, alpha, a.beta)) if alpha else None
-        reports = {name: grounding_report(model, path, decode=decode) for name, path in tests.items()}
+        decode = (lambda m, x, alpha=alpha: contrastive_captions(m, x, alpha, a.beta, known_words=False)) if alpha else None   # spelling freely
+        reports = {name: grounding_report(model, path, decode=decode, known_words=False) for name, path in tests.items()}
         result['decoding'][f'{alpha:g}'] = {name: {k: r[k] for k in ('exact_match', 'word_accuracy', 'confusions')} for name, r in reports.items()}
         print(a.name, f'alpha {alpha:g}', {n: (round(r['exact_match'], 3), r['confusions'][:2]) for n, r in reports.items()}, flush=True)
     reports = {name: grounding_report(model, path, known_words=True) for name, path in tests.items()}
