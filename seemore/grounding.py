@@ -12,6 +12,7 @@ from .data import CaptionDataset, read_captioned_images
 from .tokenizer import spelling
 from .vlm import VisionLanguageModel
 from .moe import moe_layers
+from .synthetic import SceneLook, DEFAULT_LOOK
 
 @contextlib.contextmanager
 def _evaluating(model): # `model` in evaluation mode inside the block, in its former mode after it
@@ -21,11 +22,12 @@ def _evaluating(model): # `model` in evaluation mode inside the block, in its fo
 
 # %% ../nbs/09a_grounding.ipynb #d998b671
 def caption_words(caption:str, # A scene caption, e.g. 'a small red circle at the top left'
-                 ) -> dict: # `size`, `colour`, `shape` and `position` words ('' where the caption is too short)
+                  look:SceneLook=DEFAULT_LOOK, # The look whose wording made the caption
+                 ) -> dict: # `size`, `colour`, `shape` and `position` words, in the caption's order ('' where the caption is too short)
     "The words of a scene caption, by what they describe."
-    w = caption.split()
-    word = lambda i: w[i] if len(w) > i else ''
-    return {'size': word(1), 'colour': word(2), 'shape': word(3), 'position': ' '.join(w[6:])}
+    w, slots = caption.split(), look.caption.split()
+    at = {slot[1:-1]: i for i, slot in enumerate(slots) if slot in ('{size}', '{colour}', '{shape}', '{position}')}
+    return {kind: ' '.join(w[i:]) if kind == 'position' else (w[i] if len(w) > i else '') for kind, i in at.items()}
 
 # %% ../nbs/09a_grounding.ipynb #78649dcd
 def grounding_report(model:VisionLanguageModel, # A trained model
@@ -33,14 +35,15 @@ def grounding_report(model:VisionLanguageModel, # A trained model
                      n_confusions:int=8, # How many of the most frequent confusions to list
                      decode=None, # How to caption: `decode(model, images) -> captions`; default: greedy (e.g. `contrastive_captions`, below)
                      known_words:bool=None, # Greedy captions spelling only words of the training captions (when `decode` is None); None: whenever the tokenizer knows them (see `spelling`)
+                     look:SceneLook=DEFAULT_LOOK, # The look whose wording made the captions (see `caption_words`)
                     ) -> dict: # `n`, `exact_match`, `word_accuracy` (per word), `confusions` ([text, count]), `predicted`
     "How well `model`'s captions of the scenes in `path` match, word by word, and what it writes instead."
     rows = read_captioned_images(path)
     data = CaptionDataset.from_examples(rows, model.tokenizer, model.config.img_size, model.config.block_size)
     images = data.images.to(model.device)
     with _evaluating(model): predicted = decode(model, images) if decode else [model.tokenizer.decode(row) for row in model.generate(images, known_words=known_words)]
-    true = [caption_words(r.caption) for r in rows]
-    said = [caption_words(p) for p in predicted]
+    true = [caption_words(r.caption, look) for r in rows]
+    said = [caption_words(p, look) for p in predicted]
     accuracy = {k: sum(s[k] == t[k] for s, t in zip(said, true)) / len(rows) for k in ('size', 'colour', 'shape', 'position')}
     confusions = collections.Counter(f"{t['colour']} {t['shape']} → {s['colour']} {s['shape']}".strip()
                                      for s, t in zip(said, true) if (s['colour'], s['shape']) != (t['colour'], t['shape']))
@@ -54,6 +57,7 @@ def visual_probe(model:VisionLanguageModel, # A trained model
                  test_paths:dict, # Name → data file to score the probe on
                  word:str='shape', # Which word of the caption to read: 'size', 'colour', 'shape' or 'position'
                  n_fit:int=2000, # Most rows of `fit_path` to fit on
+                 look:SceneLook=DEFAULT_LOOK, # The look whose wording made the captions (see `caption_words`)
                 ) -> dict: # Name → fraction of rows whose `word` the probe reads right
     "How often a linear classifier on the visual tokens reads `word` of each test file's captions (see `caption_words`)."
     from sklearn.linear_model import LogisticRegression
@@ -63,7 +67,7 @@ def visual_probe(model:VisionLanguageModel, # A trained model
         rows = read_captioned_images(path)[:n]
         data = CaptionDataset.from_examples(rows, model.tokenizer, model.config.img_size, model.config.block_size)
         visual = torch.cat([model.encode_images(data.images[i:i + 256].to(model.device)).flatten(1).float().cpu() for i in range(0, len(rows), 256)])
-        return visual.numpy(), [caption_words(r.caption)[word] for r in rows]
+        return visual.numpy(), [caption_words(r.caption, look)[word] for r in rows]
     with _evaluating(model):
         probe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000)).fit(*tokens_and_words(fit_path, n_fit))
         return {name: float(probe.score(*tokens_and_words(path))) for name, path in test_paths.items()}
@@ -98,6 +102,7 @@ def contrastive_captions(model:VisionLanguageModel, # A trained model
 def expert_choices(model:VisionLanguageModel, # A trained seeMoE model (`moe=True`)
                    path, # A data file of scene captions
                    layer:int=-1, # Which MoE layer of the decoder
+                   look:SceneLook=DEFAULT_LOOK, # The look whose wording made the captions (see `caption_words`)
                   ) -> dict: # word → value → (num_experts,) share of that value's characters sent first to each expert
     "How the router of one MoE layer splits the characters of each caption word (size, colour, shape, position) among its experts."
     if not moe_layers(model.decoder): raise ValueError('the model has no MoE layers: expert choices need a seeMoE model (moe=True)')
@@ -116,7 +121,7 @@ def expert_choices(model:VisionLanguageModel, # A trained seeMoE model (`moe=Tru
     counts = collections.defaultdict(dict)
     for row, chosen in zip(rows, (experts for batch in first for experts in batch)):
         start = 0
-        for kind, value in caption_words(row.caption).items():
+        for kind, value in caption_words(row.caption, look).items():
             if not value: continue
             start = row.caption.index(value, start)
             tally = counts[kind].setdefault(value, torch.zeros(moe.num_experts))

@@ -90,10 +90,11 @@ class NormalisedPatchEmbeddings(PatchEmbeddings):
                  embed_dim:int=512, # Width of each patch embedding
                  in_chans:int=3, # Channels of the input images
                  eps:float=0.1, # Least spread to divide by: flatter patches are divided by `eps`, so their pattern stays small
+                 colour:bool=True, # Add the embedding of the colour; False: the patterns alone (a colour-blind encoder, see `VLMConfig.colour_stream`)
                 ):
         super().__init__(img_size, patch_size, embed_dim, in_chans)
         self.eps = eps
-        self.colour = nn.Linear(2 * in_chans, embed_dim)
+        self.colour = nn.Linear(2 * in_chans, embed_dim) if colour else None
 
     def patterns(self,
                  x:torch.Tensor, # Images, shape (B, C, H, W)
@@ -111,4 +112,5 @@ class NormalisedPatchEmbeddings(PatchEmbeddings):
                 x:torch.Tensor, # Images, shape (B, C, H, W)
                ) -> torch.Tensor: # Patch embeddings, shape (B, num_patches, embed_dim)
         patterns, statistics = self.patterns(x)
-        return super().forward(patterns) + self.colour(statistics)
+        embedded = super().forward(patterns)
+        return embedded if self.colour is None else embedded + self.colour(statistics)

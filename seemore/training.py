@@ -53,7 +53,7 @@ class TrainConfig:
     word_swap:float=0.3 # Probability of each caption word being swapped, in the decoder's input, with another caption's (see `swap_words`): the next word must then come from the image
 
 DEFAULT_MODEL = VLMConfig(n_embd=128, image_embed_dim=128, n_layer=4, n_head=4, num_blks=2, img_size=48, patch_size=8,
-                          dropout=0.0, visual_tokens='patches', block_size=48, patch_norm=True)
+                          dropout=0.0, visual_tokens='patches', block_size=48, patch_norm=True, colour_stream=True)
 
 # %% ../nbs/08_training.ipynb #8a28b477
 def lr_at(step:int, # Optimiser step, from 0
@@ -65,7 +65,7 @@ def lr_at(step:int, # Optimiser step, from 0
     return cfg.min_lr + 0.5 * (cfg.lr - cfg.min_lr) * (1 + math.cos(math.pi * progress))
 
 # %% ../nbs/08_training.ipynb #066e7524
-MODEL_PARTS = {'vision': 'vision_encoder', 'projector': 'projector', 'decoder': 'decoder'}
+MODEL_PARTS = {'vision': ('vision_encoder', 'colour_tokens'), 'projector': ('projector',), 'decoder': ('decoder',)} # Part → the model's modules in it (a model without `colour_stream` has no `colour_tokens`)
 
 def make_optimizer(model:torch.nn.Module, # The model to train
                    cfg:TrainConfig, # Gives `lr` and `weight_decay`
@@ -85,7 +85,8 @@ def set_frozen(model:VisionLanguageModel, # The model
     unknown = set(parts) - set(MODEL_PARTS)
     if unknown: raise ValueError(f'unknown model parts {sorted(unknown)}; choose from {list(MODEL_PARTS)}')
     for part in parts:
-        for p in getattr(model, MODEL_PARTS[part]).parameters(): p.requires_grad_(not frozen)
+        for module in filter(None, (getattr(model, name, None) for name in MODEL_PARTS[part])):
+            for p in module.parameters(): p.requires_grad_(not frozen)
 
 # %% ../nbs/08_training.ipynb #023f8bd2
 class BatchSchedule:

@@ -68,9 +68,12 @@ class ViT(nn.Module):
                  dropout:float=0.1, # Dropout on the embeddings and inside the blocks
                  attention:str='fast', # 'fast' or 'teaching' attention, see `Block`
                  patch_norm:bool=False, # Embed each patch's pattern and colour apart (`NormalisedPatchEmbeddings`)
+                 colour_blind:bool=False, # With `patch_norm`: embed the patterns only, so the encoder never sees colour
                 ):
         super().__init__()
-        self.patch_embedding = (NormalisedPatchEmbeddings if patch_norm else PatchEmbeddings)(img_size, patch_size, embed_dim)
+        if colour_blind and not patch_norm: raise ValueError('a colour-blind ViT reads normalised patterns: it needs patch_norm=True')
+        self.patch_embedding = (NormalisedPatchEmbeddings(img_size, patch_size, embed_dim, colour=not colour_blind) if patch_norm
+                                else PatchEmbeddings(img_size, patch_size, embed_dim))
         self.cls_token = nn.Parameter(torch.zeros(1, 1, embed_dim))
         self.pos_embedding = nn.Parameter(torch.randn(1, self.patch_embedding.num_patches + 1, embed_dim) * 0.02)
         self.dropout = nn.Dropout(dropout)

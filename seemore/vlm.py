@@ -37,6 +37,7 @@ class VLMConfig:
     img_size:int=96 # Side of the square images the ViT reads
     patch_size:int=16 # Side of the square patches
     patch_norm:bool=False # Embed each patch's pattern (pixels normalised per channel) and its colour apart (see `NormalisedPatchEmbeddings`)
+    colour_stream:bool=False # Two streams: the ViT sees only the patterns, and each patch's colour, embedded apart, is added to its visual token (needs `patch_norm` and `visual_tokens='patches'`)
     dropout:float=0.1 # Dropout everywhere
     visual_tokens:str='cls' # 'cls': one visual token (the original); 'patches': one per patch (LLaVA-style)
     block_size:int=64 # Longest text the decoder reads: `<bos>` plus up to `block_size - 1` caption characters
@@ -59,6 +60,9 @@ class VLMConfig:
                 raise ValueError(f'n_head={self.n_head} does not divide {width}={getattr(self, width)}')
         if self.img_size % self.patch_size:
             raise ValueError(f'patch_size={self.patch_size} does not divide img_size={self.img_size}')
+        if self.colour_stream and not (self.patch_norm and self.visual_tokens == 'patches'):
+            raise ValueError("colour_stream needs patch_norm=True and visual_tokens='patches' (a colour token per patch, added to its visual token); "
+                             "without them, turn it off: colour_stream=False (seemore train --no-colour-stream)")
 
     @property
     def num_visual_tokens(self) -> int:
@@ -84,8 +88,9 @@ class VisionLanguageModel(nn.Module):
         super().__init__()
         self.config, self.tokenizer = config, tokenizer
         c = config
-        self.vision_encoder = ViT(c.img_size, c.patch_size, c.image_embed_dim, c.n_head, c.num_blks, c.dropout, c.attention, c.patch_norm)
+        self.vision_encoder = ViT(c.img_size, c.patch_size, c.image_embed_dim, c.n_head, c.num_blks, c.dropout, c.attention, c.patch_norm, c.colour_stream)
         self.projector = MultiModalProjector(c.image_embed_dim, c.n_embd, dropout=c.dropout)
+        self.colour_tokens = nn.Sequential(nn.Linear(6, c.n_embd), nn.GELU(), nn.Linear(c.n_embd, c.n_embd)) if c.colour_stream else None
         make_moe = lambda: SparseMoE(c.n_embd, c.num_experts, c.top_k, c.dropout, c.capacity_factor, c.decoder_mlp_mult, c.moe_dispatch)
         self.decoder = DecoderLanguageModel(tokenizer.vocab_size, c.n_embd, c.n_head, c.n_layer,
                                             max_positions=c.num_visual_tokens + c.block_size, dropout=c.dropout,
@@ -95,8 +100,10 @@ class VisionLanguageModel(nn.Module):
     def encode_images(self,
                       images:torch.Tensor, # (B, 3, img_size, img_size), as made by `image_to_tensor`
                      ) -> torch.Tensor: # Visual tokens, (B, num_visual_tokens, n_embd)
-        "Encode images and project them to visual tokens."
-        return self.projector(self.vision_encoder(images, output=self.config.visual_tokens))
+        "Encode images and project them to visual tokens (with `colour_stream`, each plus its patch's colour token)."
+        visual = self.projector(self.vision_encoder(images, output=self.config.visual_tokens))
+        if self.colour_tokens is None: return visual
+        return visual + self.colour_tokens(self.vision_encoder.patch_embedding.patterns(images)[1])
 
     def forward(self,
                 images:torch.Tensor, # (B, 3, img_size, img_size)

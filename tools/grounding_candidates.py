@@ -20,13 +20,16 @@ Training-side candidates (patches applied to the model for this run only; none b
 - `--prefix-lm`: in the decoder, the visual tokens attend to each other both ways (the text stays causal), as in PaliGemma.
 - `--two-stream`: the ViT reads only the patterns of `NormalisedPatchEmbeddings` (it is colour-blind) and each patch's
   colour statistics become visual tokens of their own, after the pattern tokens.
+- `--two-stream-added`: the same, but each patch's colour token is added to its pattern token (36 visual tokens, not 72).
+  It became `VLMConfig.colour_stream`, a default since 2026-12-03: with today's defaults, run it as `colour_stream=False --two-stream-added`.
+- `--look light`: the split is drawn in `seemore.synthetic.LIGHT_LOOK` instead of the default look.
 """
 import argparse, json, time
 from dataclasses import replace
 from pathlib import Path
 import torch
 from torch import nn
-from seemore.synthetic import write_compositional_split
+from seemore.synthetic import write_compositional_split, DEFAULT_LOOK, LIGHT_LOOK
 from seemore.tokenizer import CharTokenizer
 from seemore.data import build_tokenizer, read_captioned_images
 from seemore.training import train, TrainConfig, DEFAULT_MODEL
@@ -70,9 +73,9 @@ def patch_prefix_lm():
     A.causal_mask, A.Attention.forward = prefix_mask, attention_forward
     return prefix
 
-def patch_two_stream():
-    "A colour-blind ViT over the patterns, plus one colour token per patch (needs patch_norm=True)."
-    V.VLMConfig.num_visual_tokens = property(lambda self: 2 * (self.img_size // self.patch_size) ** 2)
+def patch_two_stream(added=False):
+    "A colour-blind ViT over the patterns, plus one colour token per patch (needs patch_norm=True); `added`: each added to its pattern token."
+    if not added: V.VLMConfig.num_visual_tokens = property(lambda self: 2 * (self.img_size // self.patch_size) ** 2)
     P.NormalisedPatchEmbeddings.forward = lambda self, x: P.PatchEmbeddings.forward(self, self.patterns(x)[0])
     init = V.VisionLanguageModel.__init__
     def init_two_stream(self, config, tokenizer):
@@ -80,7 +83,8 @@ def patch_two_stream():
         self.colour_tokens = nn.Sequential(nn.Linear(6, config.n_embd), nn.GELU(), nn.Linear(config.n_embd, config.n_embd))
     def encode_images(self, images):
         statistics = self.vision_encoder.patch_embedding.patterns(images)[1]
-        return torch.cat([self.projector(self.vision_encoder(images, output='patches')), self.colour_tokens(statistics)], dim=1)
+        patterns, colours = self.projector(self.vision_encoder(images, output='patches')), self.colour_tokens(statistics)
+        return patterns + colours if added else torch.cat([patterns, colours], dim=1)
     V.VisionLanguageModel.__init__, V.VisionLanguageModel.encode_images = init_two_stream, encode_images
 
 def with_words(model, train_file): # a model trained before tokenizers kept their words gets the words of its training file
@@ -93,11 +97,12 @@ def main():
     p.add_argument('name', help='name of the candidate in the results')
     p.add_argument('settings', nargs='*', metavar='NAME=VALUE', help='VLMConfig or TrainConfig settings that differ from the defaults')
     p.add_argument('--seed', type=int, default=0, help='seed of the split and its held-out pairs (not 7: that one is for the record)')
+    p.add_argument('--look', choices=['default', 'light'], default='default', help='which look of seemore.synthetic to draw the scenes in')
     p.add_argument('--n-train', type=int, default=3000); p.add_argument('--n-test', type=int, default=200)
     p.add_argument('--alphas', default='0,2', help='contrastive decoding weights to evaluate (0: greedy)')
     p.add_argument('--beta', type=float, default=0.001, help='plausibility of contrastive decoding')
     p.add_argument('--image-dropout', type=float, default=0.0); p.add_argument('--word-mask', type=float, default=0.0)
-    p.add_argument('--two-stream', action='store_true'); p.add_argument('--prefix-lm', action='store_true')
+    p.add_argument('--two-stream', action='store_true'); p.add_argument('--two-stream-added', action='store_true'); p.add_argument('--prefix-lm', action='store_true')
     p.add_argument('--out', default=str(REPO / 'nbs/benchmarks/grounding-candidates.json'))
     p.add_argument('--work', default='/tmp/grounding-candidates', help='where splits and runs go')
     p.add_argument('--reuse', action='store_true', help='measure the model a previous run of this candidate and seed left in --work instead of training again')
@@ -107,37 +112,38 @@ def main():
         k, v = setting.split('=', 1)
         (model_settings if hasattr(DEFAULT_MODEL, k) else train_settings)[k] = value(v)
     if a.image_dropout or a.word_mask: patch_training(a.image_dropout, a.word_mask)
-    if a.two_stream: patch_two_stream()
+    if a.two_stream or a.two_stream_added: patch_two_stream(a.two_stream_added)
     if a.prefix_lm: patch_prefix_lm()['V'] = replace(DEFAULT_MODEL, **model_settings).num_visual_tokens
     work = Path(a.work)
-    split = write_compositional_split(work / f'split-{a.seed}', a.seed, a.n_train, a.n_test)
-    run, out = work / f'run-{a.name}-{a.seed}', Path(a.out)
+    look, at = (LIGHT_LOOK, f'light-{a.seed}') if a.look == 'light' else (DEFAULT_LOOK, f'{a.seed}')
+    split = write_compositional_split(work / f'split-{at}', a.seed, a.n_train, a.n_test, look=look)
+    run, out = work / f'run-{a.name}-{at}', Path(a.out)
     if a.reuse:
         model = with_words(V.VisionLanguageModel.load(run), split['train'])
-        previous = [c for c in (json.loads(out.read_text())['candidates'] if out.exists() else []) if (c['name'], c['seed']) == (a.name, a.seed)]
+        previous = [c for c in (json.loads(out.read_text())['candidates'] if out.exists() else []) if (c['name'], c['seed'], c.get('look', 'default')) == (a.name, a.seed, a.look)]
         minutes = previous[0]['train_minutes'] if previous else None
     else:
         started = time.perf_counter()
         model, _ = train(split['train'], run, TrainConfig(**train_settings), replace(DEFAULT_MODEL, **model_settings), tracking=False, quiet=True)
         minutes = (time.perf_counter() - started) / 60
     tests = {k: split[k] for k in ('test-seen', 'test-unseen-colour-shape')}
-    result = {'name': a.name, 'seed': a.seed, 'settings': {**model_settings, **train_settings},
-              'image_dropout': a.image_dropout, 'word_mask': a.word_mask, 'two_stream': a.two_stream, 'prefix_lm': a.prefix_lm, 'train_minutes': minutes,
-              'probe_shape': visual_probe(model, split['train'], tests), 'decoding': {}}
+    result = {'name': a.name, 'seed': a.seed, 'look': a.look, 'settings': {**model_settings, **train_settings},
+              'image_dropout': a.image_dropout, 'word_mask': a.word_mask, 'two_stream': a.two_stream, 'two_stream_added': a.two_stream_added, 'prefix_lm': a.prefix_lm, 'train_minutes': minutes,
+              'probe_shape': visual_probe(model, split['train'], tests, look=look), 'decoding': {}}
     print(a.name, 'probe', result['probe_shape'], f'{minutes or 0:.1f} min', flush=True)
     if model.config.moe:   # which expert each word's characters go to first, per layer, on scenes of seen combinations
         result['expert_choices'] = [{kind: {v: [round(float(x), 4) for x in share] for v, share in values.items()}
-                                     for kind, values in expert_choices(model, split['test-seen'], layer).items()} for layer in range(model.config.n_layer)]
+                                     for kind, values in expert_choices(model, split['test-seen'], layer, look).items()} for layer in range(model.config.n_layer)]
     for alpha in [float(x) for x in a.alphas.split(',')]:
         decode = (lambda m, x, alpha=alpha: contrastive_captions(m, x, alpha, a.beta, known_words=False)) if alpha else None   # spelling freely
-        reports = {name: grounding_report(model, path, decode=decode, known_words=False) for name, path in tests.items()}
+        reports = {name: grounding_report(model, path, decode=decode, known_words=False, look=look) for name, path in tests.items()}
         result['decoding'][f'{alpha:g}'] = {name: {k: r[k] for k in ('exact_match', 'word_accuracy', 'confusions')} for name, r in reports.items()}
         print(a.name, f'alpha {alpha:g}', {n: (round(r['exact_match'], 3), r['confusions'][:2]) for n, r in reports.items()}, flush=True)
-    reports = {name: grounding_report(model, path, known_words=True) for name, path in tests.items()}
+    reports = {name: grounding_report(model, path, known_words=True, look=look) for name, path in tests.items()}
     result['decoding']['known_words'] = {name: {k: r[k] for k in ('exact_match', 'word_accuracy', 'confusions')} for name, r in reports.items()}
     print(a.name, 'known words', {n: (round(r['exact_match'], 3), r['confusions'][:2]) for n, r in reports.items()}, flush=True)
     recorded = json.loads(out.read_text()) if out.exists() else {'what': __doc__.splitlines()[0], 'beta': a.beta, 'candidates': []}
-    recorded['candidates'] = [c for c in recorded['candidates'] if (c['name'], c['seed']) != (a.name, a.seed)] + [result]
+    recorded['candidates'] = [c for c in recorded['candidates'] if (c['name'], c['seed'], c.get('look', 'default')) != (a.name, a.seed, a.look)] + [result]
     recorded['machine'] = machine_info(pick_device('auto'))
     out.write_text(json.dumps(recorded, indent=1, ensure_ascii=False))
 
