@@ -96,17 +96,23 @@ class NormalisedPatchEmbeddings(PatchEmbeddings):
         self.eps = eps
         self.colour = nn.Linear(2 * in_chans, embed_dim) if colour else None
 
+    def statistics(self,
+                   x:torch.Tensor, # Images, shape (B, C, H, W)
+                  ) -> torch.Tensor: # (B, num_patches, 2C): each channel's mean over the patch, then its spread
+        "Each patch's colour statistics alone, without its pattern (what `VLMConfig.colour_stream` reads)."
+        self.check_size(x)
+        mean = F.avg_pool2d(x, self.patch_size)                                     # (B, C, H/p, W/p)
+        spread = (F.avg_pool2d(x * x, self.patch_size) - mean ** 2).clamp_min(0).sqrt()
+        return torch.cat([mean, spread], dim=1).flatten(2).transpose(1, 2)
+
     def patterns(self,
                  x:torch.Tensor, # Images, shape (B, C, H, W)
-                ) -> tuple: # (patterns (B, C, H, W): every patch normalised per channel; statistics (B, num_patches, 2C): each channel's mean, then spread)
+                ) -> tuple: # (patterns (B, C, H, W): every patch normalised per channel; statistics (B, num_patches, 2C), as from `statistics`)
         "Split each patch into its pattern and its colour statistics."
-        self.check_size(x)
-        p = self.patch_size
-        mean = F.avg_pool2d(x, p)                                                   # (B, C, H/p, W/p)
-        spread = (F.avg_pool2d(x * x, p) - mean ** 2).clamp_min(0).sqrt()
+        statistics, p = self.statistics(x), self.patch_size
+        mean, spread = statistics.transpose(1, 2).unflatten(2, (x.shape[-2] // p, x.shape[-1] // p)).chunk(2, dim=1)   # (B, C, H/p, W/p) each
         per_pixel = lambda t: t.repeat_interleave(p, dim=-2).repeat_interleave(p, dim=-1)
-        patterns = (x - per_pixel(mean)) / per_pixel(spread.clamp_min(self.eps))
-        return patterns, torch.cat([mean, spread], dim=1).flatten(2).transpose(1, 2)
+        return (x - per_pixel(mean)) / per_pixel(spread.clamp_min(self.eps)), statistics
 
     def forward(self,
                 x:torch.Tensor, # Images, shape (B, C, H, W)

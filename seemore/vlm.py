@@ -103,7 +103,7 @@ class VisionLanguageModel(nn.Module):
         "Encode images and project them to visual tokens (with `colour_stream`, each plus its patch's colour token)."
         visual = self.projector(self.vision_encoder(images, output=self.config.visual_tokens))
         if self.colour_tokens is None: return visual
-        return visual + self.colour_tokens(self.vision_encoder.patch_embedding.patterns(images)[1])
+        return visual + self.colour_tokens(self.vision_encoder.patch_embedding.statistics(images))
 
     def forward(self,
                 images:torch.Tensor, # (B, 3, img_size, img_size)
