@@ -4,9 +4,10 @@
 
 # %% auto #0
 __all__ = ['TINY', 'SECTIONS', 'TARGETS', 'machine_info', 'time_interleaved', 'matmul_peak_job', 'bench_examples', 'decode_batch',
-           'model_flops', 'bench_training', 'bench_moe_layer', 'bench_ablation', 'caption_ids', 'bench_captioning',
-           'bench_data', 'bench_scaling', 'run_benchmarks', 'check_targets', 'merge_runs', 'results_table',
-           'plot_results', 'add_bench_arguments', 'bench_command', 'bench_main', 'profile_training_step']
+           'model_flops', 'torch_dropout', 'bench_training', 'bench_moe_layer', 'bench_ablation', 'caption_ids',
+           'bench_captioning', 'bench_data', 'bench_scaling', 'run_benchmarks', 'check_targets', 'merge_runs',
+           'results_table', 'plot_results', 'add_bench_arguments', 'bench_command', 'bench_main',
+           'profile_training_step']
 
 # %% ../nbs/10_benchmarks.ipynb #09269451
 import argparse, base64, itertools, json, os, platform, statistics, time
@@ -19,6 +20,7 @@ from .patches import image_to_tensor
 from .data import CaptionedImage, CaptionDataset, decode_image, build_tokenizer
 from .synthetic import make_synthetic_scenes
 from .moe import SparseMoE
+from .attention import Dropout
 from .vlm import VisionLanguageModel, VLMConfig
 from .training import TrainConfig, make_optimizer, train_step, caption_loss
 from .distributed import autocast_for, pick_device
@@ -108,6 +110,13 @@ def _compiled(model:torch.nn.Module, batch:tuple, notes:list) -> torch.nn.Module
         notes.append(f'torch.compile failed, eager instead: {type(e).__name__}: {e}'.splitlines()[0])
         return model
 
+def torch_dropout(model:torch.nn.Module, # A model built with seemore's `Dropout` modules
+                 ) -> torch.nn.Module: # The same model, changed in place
+    "`model` with PyTorch's own mask sampler in every `Dropout` (`lanes=False`), as the original seemore had it."
+    for m in model.modules():
+        if isinstance(m, Dropout): m.lanes = False
+    return model
+
 def _timed_step(model:torch.nn.Module, optimizer, get_batch) -> callable:
     "A job for `time_interleaved`: one `train_step` of `model` on the next of the batches `get_batch(i)` gives."
     counter = itertools.count(1)
@@ -137,7 +146,8 @@ def bench_training(config:VLMConfig=None, # Model sizes; default: the original s
         torch.manual_seed(0)
         c = replace(cfg, attention=attention, moe=moe, moe_dispatch=dispatch)
         if dense_like_moe: c = replace(c, decoder_mlp_mult=4 * cfg.top_k)     # as wide as the top-k experts a token passes through
-        return VisionLanguageModel(c, tok).to(device).train()
+        model = VisionLanguageModel(c, tok).to(device).train()
+        return torch_dropout(model) if attention == 'teaching' else model
     def teaching_batch(i):   # images decoded from the CSV's base64 PNGs for every batch, as the original did
         idx = list(range(i % n_batches * batch_size, (i % n_batches + 1) * batch_size))
         return (decode_batch([encoded[j] for j in idx], cfg.img_size).to(device),) + data.get_batch(idx)[1:]
@@ -198,9 +208,10 @@ def bench_ablation(config:VLMConfig=None, # Model sizes; default: the original's
     "What each change of the fast path buys: the dense teaching step, then the changes added one at a time; and the two MoE dispatches."
     cfg = config or VLMConfig()
     rows, tok, data, encoded = _training_rows(cfg, batch_size, caption_len, device)
-    def job(attention='fast', decode=False, loop_adamw=False, moe=False, dispatch='grouped'):
+    def job(attention='fast', decode=False, loop_adamw=False, moe=False, dispatch='grouped', lanes=True):
         torch.manual_seed(0)
         model = VisionLanguageModel(replace(cfg, attention=attention, moe=moe, moe_dispatch=dispatch), tok).to(device).train()
+        if not lanes: torch_dropout(model)
         optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4) if loop_adamw else make_optimizer(model, TrainConfig())
         def get_batch(i):
             idx = torch.arange(batch_size) + (i % 4) * batch_size
@@ -208,9 +219,10 @@ def bench_ablation(config:VLMConfig=None, # Model sizes; default: the original's
             return (decode_batch([encoded[j] for j in idx], cfg.img_size).to(device) if decode else images), tokens, targets
         return _timed_step(model, optimizer, get_batch)
     # (name, job, whether it adds one change to the row above it)
-    variants = [('teaching: per-head attention, images decoded per batch, AdamW loop', job('teaching', decode=True, loop_adamw=True), False),
-                ('+ images cached as tensors', job('teaching', loop_adamw=True), True),
-                ('+ fused AdamW', job('teaching'), True),
+    variants = [('teaching: per-head attention, images decoded per batch, AdamW loop', job('teaching', decode=True, loop_adamw=True, lanes=False), False),
+                ('+ images cached as tensors', job('teaching', loop_adamw=True, lanes=False), True),
+                ('+ fused AdamW', job('teaching', lanes=False), True),
+                ('+ dropout masks from 16-bit lanes', job('teaching'), True),
                 ('+ fused QKV, scaled_dot_product_attention, only CLS in the last ViT block (the fast path)', job('fast'), True),
                 ('MoE, fast path with per-expert-mask dispatch', job('fast', moe=True, dispatch='masked'), False),
                 ('MoE, fast path with grouped dispatch', job('fast', moe=True), True)]

@@ -10,9 +10,9 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 from fastcore.basics import patch
-from .attention import KVCache, causal_mask
+from .attention import KVCache, Dropout, causal_mask
 from .vit import Block, MLP
-import warnings
+import contextlib, warnings
 
 # %% ../nbs/05_decoder.ipynb #cf896dc3
 class DecoderLanguageModel(nn.Module):
@@ -33,7 +33,7 @@ class DecoderLanguageModel(nn.Module):
         self.pad_id, self.max_positions = pad_id, max_positions
         self.token_embedding = nn.Embedding(vocab_size, n_embd)
         self.position_embedding = nn.Embedding(max_positions, n_embd)
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = Dropout(dropout)
         self.blocks = nn.ModuleList([Block(n_embd, num_heads, dropout, causal=True, attention=attention,
                                            mlp=make_mlp() if make_mlp else None, mlp_mult=mlp_mult) for _ in range(n_layer)])
         self.ln_f = nn.LayerNorm(n_embd)
@@ -99,7 +99,8 @@ def compiled_step(decoder:DecoderLanguageModel, # The decoder whose `decode_step
     "`decode_step` as one compiled graph, kept on the decoder so that every caption after the first reuses it; uncompiled for seeMoE blocks."
     if getattr(decoder, '_compiled_step', None) is None:
         if all(isinstance(block.mlp, MLP) for block in decoder.blocks):
-            decoder._compiled_step = torch.compile(decoder.decode_step, dynamic=False, fullgraph=True)
+            on_cpu = decoder.lm_head.weight.device.type == 'cpu'   # a C++ wrapper calls the kernels instead of Python code
+            decoder._compiled_step = torch.compile(decoder.decode_step, dynamic=False, fullgraph=True, options={'cpp_wrapper': on_cpu})
         else:   # a router's choices set the experts' batch sizes: shapes that depend on the data, which one fixed graph cannot hold
             warnings.warn('compile: the decoder has mixture-of-experts layers, whose shapes depend on the routing; decoding without compiling')
             decoder._compiled_step = decoder.decode_step
@@ -133,16 +134,20 @@ def generate(self:DecoderLanguageModel,
     caches = [KVCache(self.max_positions) for _ in self.blocks] if use_cache else None
     step = compiled_step(self) if compile else self.decode_step
     finished = torch.zeros(B, dtype=torch.bool, device=device)
-    for i in range(max_new_tokens):
-        written = sequence[:, :i + 1]                                                      # <bos> and the ids so far
-        if not use_cache: logits = self(written, visual_tokens)[0][:, -1]                  # the whole sequence, every time
-        elif i == 0: logits = self(written, visual_tokens, kv_caches=caches)[0][:, -1]    # prefill: the visual tokens and <bos>
-        else: logits = step(written[:, -1], torch.tensor([n_visual + i], device=device), caches)
-        scores = logits if allowed is None else logits.masked_fill(~allowed(written), float('-inf'))
-        if adjust is not None: scores = adjust(scores)
-        next_id = sample_next(scores, temperature, top_k, generator)
-        next_id = next_id.masked_fill(finished, self.pad_id)
-        finished |= next_id == eos_id
-        sequence[:, i + 1] = next_id
-        if finished.all(): return sequence[:, 1:i + 2]
+    with contextlib.ExitStack() as after_first_step:
+        for i in range(max_new_tokens):
+            written = sequence[:, :i + 1]                                                      # <bos> and the ids so far
+            if not use_cache: logits = self(written, visual_tokens)[0][:, -1]                  # the whole sequence, every time
+            elif i == 0: logits = self(written, visual_tokens, kv_caches=caches)[0][:, -1]    # prefill: the visual tokens and <bos>
+            else:
+                logits = step(written[:, -1], torch.tensor([n_visual + i], device=device), caches)
+                if i == 1 and step is not self.decode_step:   # its guards passed (or it compiled); the next steps have the same shapes
+                    after_first_step.enter_context(torch.compiler.set_stance(skip_guard_eval_unsafe=True))
+            scores = logits if allowed is None else logits.masked_fill(~allowed(written), float('-inf'))
+            if adjust is not None: scores = adjust(scores)
+            next_id = sample_next(scores, temperature, top_k, generator)
+            next_id = next_id.masked_fill(finished, self.pad_id)
+            finished |= next_id == eos_id
+            sequence[:, i + 1] = next_id
+            if finished.all(): return sequence[:, 1:i + 2]
     return sequence[:, 1:]

@@ -8,6 +8,7 @@ __all__ = ['MultiModalProjector']
 # %% ../nbs/04_projector.ipynb #35f26051
 import torch
 from torch import nn
+from .attention import Dropout
 
 # %% ../nbs/04_projector.ipynb #c7dc0806
 class MultiModalProjector(nn.Module):
@@ -20,7 +21,7 @@ class MultiModalProjector(nn.Module):
                 ):
         super().__init__()
         self.net = nn.Sequential(nn.Linear(image_embed_dim, hidden_mult * image_embed_dim), nn.GELU(),
-                                 nn.Linear(hidden_mult * image_embed_dim, n_embd), nn.Dropout(dropout))
+                                 nn.Linear(hidden_mult * image_embed_dim, n_embd), Dropout(dropout))
 
     def forward(self,
                 features:torch.Tensor, # Image features, (B, image_embed_dim) or (B, V, image_embed_dim)

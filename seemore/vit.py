@@ -9,7 +9,7 @@ __all__ = ['MLP', 'Block', 'ViT', 'cls_attention_maps']
 import torch
 from torch import nn
 from .patches import PatchEmbeddings, NormalisedPatchEmbeddings
-from .attention import Attention, MultiHeadAttention, attention_weights
+from .attention import Attention, MultiHeadAttention, Dropout, attention_weights
 
 # %% ../nbs/03_vit.ipynb #28aba8c4
 class MLP(nn.Module):
@@ -21,7 +21,7 @@ class MLP(nn.Module):
                 ):
         super().__init__()
         self.net = nn.Sequential(nn.Linear(n_embd, hidden_mult * n_embd), nn.GELU(),
-                                 nn.Linear(hidden_mult * n_embd, n_embd), nn.Dropout(dropout))
+                                 nn.Linear(hidden_mult * n_embd, n_embd), Dropout(dropout))
 
     def forward(self, x:torch.Tensor) -> torch.Tensor: return self.net(x)
 
@@ -76,7 +76,7 @@ class ViT(nn.Module):
                                 else PatchEmbeddings(img_size, patch_size, embed_dim))
         self.cls_token = nn.Parameter(torch.zeros(1, 1, embed_dim))
         self.pos_embedding = nn.Parameter(torch.randn(1, self.patch_embedding.num_patches + 1, embed_dim) * 0.02)
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = Dropout(dropout)
         self.blocks = nn.ModuleList([Block(embed_dim, num_heads, dropout, attention=attention) for _ in range(num_blks)])
         self.layer_norm = nn.LayerNorm(embed_dim)
 
