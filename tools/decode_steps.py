@@ -1,18 +1,19 @@
 """Record what each change of the compiled decode step gave, in one process: captioning one image with 100 characters.
 
-Four ways of writing the same caption take turns call by call (`seemore.benchmarks.time_interleaved`), against the
+Five ways of writing the same caption take turns call by call (`seemore.benchmarks.time_interleaved`), against the
 teaching recompute as in `seemore bench`:
 - the KV cache, uncompiled (`decode_step`);
 - the compiled step as it was first built (`torch.compile`, generated Python calling the kernels), guards checked at every step;
 - the same with the guards checked once per caption (`torch.compiler.set_stance(skip_guard_eval_unsafe=True)` after the first step);
-- `compiled_step` as it is now: a C++ wrapper (`cpp_wrapper`) and the guards checked once.
-All four are checked to write the same ids first. The machine is shared, so each of `--runs` rounds is reported
+- the same with a C++ wrapper (`cpp_wrapper`), the products still calling into the BLAS library (`decode_step(loops=False)`);
+- `compiled_step` as it is now: C++ wrapper, guards checked once, and at batch 1 the products written as loops (`matvec`).
+All of them are checked to write the same ids first. The machine is shared, so each of `--runs` rounds is reported
 and the medians are recorded. From the repository root, with nothing else running:
 
     python tools/decode_steps.py                       # writes nbs/benchmarks/decode-steps-cpu.json
     python tools/decode_steps.py --runs 1 --repeats 1 --out /tmp/d.json   # a smoke test
 """
-import argparse, contextlib, copy, json, statistics, sys
+import argparse, contextlib, copy, functools, json, statistics, sys
 from dataclasses import replace
 from pathlib import Path
 import torch
@@ -38,9 +39,10 @@ def main():
     torch.manual_seed(0)
     tok = build_tokenizer(['abcdefghijklmnopqrstuvwxyz '])
     model = VisionLanguageModel(cfg, tok).eval()
-    first, guards_once = copy.deepcopy(model), copy.deepcopy(model)
-    for m in (first, guards_once):   # the compiled step as first built: generated Python around the kernels
-        m.decoder._compiled_step = torch.compile(m.decoder.decode_step, dynamic=False, fullgraph=True)
+    first, guards_once, wrapper = copy.deepcopy(model), copy.deepcopy(model), copy.deepcopy(model)
+    for m, options in ((first, {}), (guards_once, {}), (wrapper, {'cpp_wrapper': True})):   # the step with the library's products
+        step = functools.partial(m.decoder.decode_step, loops=False)
+        m.decoder._compiled_step = torch.compile(step, dynamic=False, fullgraph=True, options=options)
     teaching = model.with_attention('teaching').eval()
     one = torch.randn(1, 3, cfg.img_size, cfg.img_size)
     stance = torch.compiler.set_stance
@@ -54,12 +56,13 @@ def main():
 
     n = args.new_tokens
     reference = caption_ids(model, one, n)
-    for m in (model, first, guards_once): assert torch.equal(caption_ids(m, one, n, compile=True), reference)
+    for m in (model, first, guards_once, wrapper): assert torch.equal(caption_ids(m, one, n, compile=True), reference)
     jobs = {'teaching, recompute': lambda: caption_ids(teaching, one, n, use_cache=False),
             'KV cache, uncompiled': lambda: caption_ids(model, one, n),
             'compiled, guards every step': guards_every_step(lambda: caption_ids(first, one, n, compile=True)),
             'compiled, guards once': lambda: caption_ids(guards_once, one, n, compile=True),
-            'compiled, C++ wrapper, guards once (now)': lambda: caption_ids(model, one, n, compile=True)}
+            'compiled, guards once, C++ wrapper': lambda: caption_ids(wrapper, one, n, compile=True),
+            'compiled, guards once, C++ wrapper, products as loops (now)': lambda: caption_ids(model, one, n, compile=True)}
     rounds = []
     for r in range(args.runs):
         seconds = time_interleaved(jobs, args.repeats, 1)
