@@ -98,7 +98,7 @@ def decode_step(self:DecoderLanguageModel,
     x = self.token_embedding(tokens) + self.position_embedding.weight.index_select(0, pos)   # (B, C)
     keep = self.causal_rows.index_select(0, pos)                                             # (1, max_positions): the keys it sees
     for block, cache in zip(self.blocks, caches):
-        a, mlp = block.attn, block.mlp.net                                                   # mlp: Linear, GELU, Linear, Dropout
+        a = block.attn
         q, k, v = linear(block.ln1(x), a.qkv).unflatten(-1, (3, a.num_heads, a.head_size)).unbind(1)   # each (B, heads, head_size)
         cache.k.index_copy_(2, pos, k[:, :, None]); cache.v.index_copy_(2, pos, v[:, :, None])
         if loops:
@@ -106,7 +106,8 @@ def decode_step(self:DecoderLanguageModel,
             y = (scores.masked_fill(~keep, float('-inf')).softmax(-1)[..., None] * cache.v).sum(-2)   # (B, heads, head_size)
         else: y = F.scaled_dot_product_attention(q[:, :, None], cache.k, cache.v, attn_mask=keep, scale=a.head_size ** -0.5)
         x = x + linear(y.flatten(1), a.proj)
-        x = x + linear(F.gelu(linear(block.ln2(x), mlp[0])), mlp[2])
+        if loops: x = x + linear(F.gelu(linear(block.ln2(x), block.mlp.net[0])), block.mlp.net[2])   # the `MLP`: Linear, GELU, Linear
+        else: x = x + block.mlp(block.ln2(x))                                                       # an `MLP`, or seeMoE's experts
     return linear(self.ln_f(x), self.lm_head)
 
 def compiled_step(decoder:DecoderLanguageModel, # The decoder whose `decode_step` to compile
