@@ -126,6 +126,13 @@ class Dropout(nn.Dropout):
         return lane_dropout(x, self.p, self.training) if self.lanes else super().forward(x)
 
 # %% ../nbs/02_attention.ipynb #98ed6ae1
+def _softmax_weights(q, k, mask=None, is_causal=False, scale=None):
+    "Attention weights (B, heads, T, S) of queries `q` over keys `k`: scaled scores, masked, softmax over the keys."
+    scores = q @ k.transpose(-2, -1) * (q.shape[-1] ** -0.5 if scale is None else scale)
+    if is_causal: mask = causal_mask(q.shape[2], k.shape[2], q.device)
+    if mask is not None: scores = scores.masked_fill(~mask, float('-inf'))
+    return scores.softmax(-1)
+
 def attend_dropping(q:torch.Tensor, # Queries, (B, heads, T, head_size)
                     k:torch.Tensor, # Keys, (B, heads, S, head_size)
                     v:torch.Tensor, # Values, (B, heads, S, head_size)
@@ -135,10 +142,7 @@ def attend_dropping(q:torch.Tensor, # Queries, (B, heads, T, head_size)
                     scale:float=None, # Factor on the scores; default 1/√head_size
                    ) -> torch.Tensor: # (B, heads, T, head_size)
     "Attention with dropout on its weights, written out: what `scaled_dot_product_attention` computes, with `lane_dropout`'s masks."
-    scores = q @ k.transpose(-2, -1) * (q.shape[-1] ** -0.5 if scale is None else scale)
-    if is_causal: mask = causal_mask(q.shape[2], k.shape[2], q.device)
-    if mask is not None: scores = scores.masked_fill(~mask, float('-inf'))
-    return lane_dropout(scores.softmax(-1), p) @ v
+    return lane_dropout(_softmax_weights(q, k, mask, is_causal, scale), p) @ v
 
 # %% ../nbs/02_attention.ipynb #bdbc92be
 class Attention(nn.Module):
@@ -221,6 +225,4 @@ def attention_weights(attn:nn.Module, # An `Attention` or `MultiHeadAttention`
     causal = attn.causal if fused else attn.heads[0].causal
     B, T, C = x.shape
     q, k = (F.linear(x, w).view(B, T, H, C // H).transpose(1, 2) for w in (w_q, w_k))   # (B, H, T, head_size)
-    scores = q @ k.transpose(-2, -1) * (C // H) ** -0.5
-    if causal: scores = scores.masked_fill(~causal_mask(T, T, x.device), float('-inf'))
-    return scores.softmax(dim=-1)
+    return _softmax_weights(q, k, is_causal=causal)

@@ -156,12 +156,13 @@ def generate(self:DecoderLanguageModel,
             if not use_cache: logits = self(written, visual_tokens)[0][:, -1]                  # the whole sequence, every time
             elif i == 0: logits = self(written, visual_tokens, kv_caches=caches)[0][:, -1]    # prefill: the visual tokens and <bos>
             else:
-                try: logits = step(written[:, -1], torch.tensor([n_visual + i], device=device), caches)
+                inputs = written[:, -1], torch.tensor([n_visual + i], device=device), caches
+                try: logits = step(*inputs)
                 except torch._dynamo.exc.FailOnRecompileLimitHit:   # compiled for more batch sizes than PyTorch keeps graphs of one function
                     warnings.warn('compile: decode_step has been compiled for as many batch sizes as torch._dynamo.config.recompile_limit allows; '
                                   'this batch size is decoded without compiling')
                     step = self.decode_step
-                    logits = step(written[:, -1], torch.tensor([n_visual + i], device=device), caches)
+                    logits = step(*inputs)
                 if i == 1 and step is not self.decode_step:   # its guards passed (or it compiled); the next steps have the same shapes
                     after_first_step.enter_context(torch.compiler.set_stance(skip_guard_eval_unsafe=True))
             scores = logits if allowed is None else logits.masked_fill(~allowed(written), float('-inf'))
