@@ -65,18 +65,13 @@ def main():
                   f"dense MFU {t['training']['models']['dense, fast']['mfu']:.1%}, MoE/dense {t['training']['moe_vs_dense_step']:.3f}, "
                   f"MoE/equal active {t['training']['moe_vs_same_active_step']:.3f}", flush=True)
     med = lambda xs: statistics.median(xs)
+    ratios = ('peak_tflops', 'moe_vs_dense_step', 'moe_vs_same_active_step', 'fast_vs_teaching_dense')
     summary = {}
     for name, rs in runs.items():
         models = rs[0]['training']['models']
-        summary[name] = dict(
-            page_faults_per_step=med([r['page_faults_per_step'] for r in rs]),
-            kernel_ms_per_step=med([r['kernel_ms_per_step'] for r in rs]),
-            step_ms={m: med([r['training']['models'][m]['step_ms'] for r in rs]) for m in models},
-            mfu={m: med([r['training']['models'][m]['mfu'] for r in rs]) for m in models},
-            peak_tflops=med([r['training']['peak_tflops'] for r in rs]),
-            moe_vs_dense_step=med([r['training']['moe_vs_dense_step'] for r in rs]),
-            moe_vs_same_active_step=med([r['training']['moe_vs_same_active_step'] for r in rs]),
-            fast_vs_teaching_dense=med([r['training']['fast_vs_teaching_dense'] for r in rs]))
+        summary[name] = {key: med([r[key] for r in rs]) for key in ('page_faults_per_step', 'kernel_ms_per_step')}
+        summary[name] |= {key: {m: med([r['training']['models'][m][key] for r in rs]) for m in models} for key in ('step_ms', 'mfu')}
+        summary[name] |= {key: med([r['training'][key] for r in rs]) for key in ratios}
     record = dict(machine=machine_info(torch.device('cpu')) | {'threads': a.threads}, git_commit=git_commit(),
                   command='python tools/freed_memory.py', settings=dict(runs=a.runs, rounds=a.rounds, threads=a.threads),
                   summary=summary, runs=runs)
