@@ -389,7 +389,7 @@ TARGETS = [  # (section, key, target, at most (else at least), how to read the n
     ('training', 'dense_mfu', 0.75, False, 'dense fast-path training MFU ≥ 75% of the matmul peak'),
     ('training', 'moe_vs_same_active_step', 1.10, True, 'MoE training step ≤ 1.10× the step of a dense model of its active width'),
     ('moe_layer', 'grouped_speedup', 2.0, False, 'MoE layer: grouped dispatch ≥ 2× per-expert-mask dispatch'),
-    ('captioning', 'cached_vs_teaching_recompute', 20.0, False, 'KV-cached fast captioning ≥ 20× teaching recompute (batch 1)'),
+    ('captioning', 'captioning_vs_teaching_recompute', 20.0, False, 'fast captioning ≥ 20× teaching recompute (batch 1; the compiled step where it was timed, else the KV cache)'),
     ('captioning', 'compiled_ms_per_char', 1.0, True, 'compiled captioning ≤ 1 ms per character (batch 1, image encoding included)'),
     ('data', 'loader_vs_training', 5.0, False, 'loader ≥ 5× the samples/s training consumes'),
 ]
@@ -404,8 +404,9 @@ def check_targets(results:dict, # What `run_benchmarks` returned (or `merge_runs
         if 'moe_vs_same_active_step' in t: values['moe_vs_same_active_step'] = t['moe_vs_same_active_step']   # recordings before 2026-12 lack it
     if 'moe_layer' in results: values['grouped_speedup'] = results['moe_layer']['grouped_speedup']
     if 'captioning' in results:
-        values['cached_vs_teaching_recompute'] = results['captioning']['cached_vs_teaching_recompute']
-        if 'compiled_ms_per_char' in results['captioning']: values['compiled_ms_per_char'] = results['captioning']['compiled_ms_per_char']
+        c = results['captioning']   # the fastest captioning the library offers: `generate(compile=True)`, where it was timed
+        values['captioning_vs_teaching_recompute'] = c.get('compiled_vs_teaching_recompute', c['cached_vs_teaching_recompute'])
+        if 'compiled_ms_per_char' in c: values['compiled_ms_per_char'] = c['compiled_ms_per_char']
     if results.get('data', {}).get('loader_vs_training') is not None: values['loader_vs_training'] = results['data']['loader_vs_training']
     checks = []
     for section, key, target, at_most, name in TARGETS:

@@ -1,12 +1,14 @@
 """Record what each change of the compiled decode step gave, in one process: captioning one image with 100 characters.
 
-Five ways of writing the same caption take turns call by call (`seemore.benchmarks.time_interleaved`), against the
+Six ways of writing the same caption take turns call by call (`seemore.benchmarks.time_interleaved`), against the
 teaching recompute as in `seemore bench`:
 - the KV cache, uncompiled (`decode_step`);
 - the compiled step as it was first built (`torch.compile`, generated Python calling the kernels), guards checked at every step;
 - the same with the guards checked once per caption (`torch.compiler.set_stance(skip_guard_eval_unsafe=True)` after the first step);
 - the same with a C++ wrapper (`cpp_wrapper`), the products still calling into the BLAS library (`decode_step(loops=False)`);
-- `compiled_step` as it is now: C++ wrapper, guards checked once, and at batch 1 the products written as loops (`matvec`).
+- the same with the products written as loops at batch 1 (`matvec`), inductor left to recompute the layer norms and GELUs
+  inside them (its default `realize_opcount_threshold`);
+- `compiled_step` as it is now: the same, with those element-wise results stored first (`REALIZE_OPS`).
 All of them are checked to write the same ids first. The machine is shared, so each of `--runs` rounds is reported
 and the medians are recorded. From the repository root, with nothing else running:
 
@@ -39,10 +41,11 @@ def main():
     torch.manual_seed(0)
     tok = build_tokenizer(['abcdefghijklmnopqrstuvwxyz '])
     model = VisionLanguageModel(cfg, tok).eval()
-    first, guards_once, wrapper = copy.deepcopy(model), copy.deepcopy(model), copy.deepcopy(model)
+    first, guards_once, wrapper, inlined = (copy.deepcopy(model) for _ in range(4))
     for m, options in ((first, {}), (guards_once, {}), (wrapper, {'cpp_wrapper': True})):   # the step with the library's products
         step = functools.partial(m.decoder.decode_step, loops=False)
         m.decoder._compiled_step = torch.compile(step, dynamic=False, fullgraph=True, options=options)
+    inlined.decoder._compiled_step = torch.compile(inlined.decoder.decode_step, dynamic=False, fullgraph=True, options={'cpp_wrapper': True})
     teaching = model.with_attention('teaching').eval()
     one = torch.randn(1, 3, cfg.img_size, cfg.img_size)
     stance = torch.compiler.set_stance
@@ -56,13 +59,14 @@ def main():
 
     n = args.new_tokens
     reference = caption_ids(model, one, n)
-    for m in (model, first, guards_once, wrapper): assert torch.equal(caption_ids(m, one, n, compile=True), reference)
+    for m in (model, first, guards_once, wrapper, inlined): assert torch.equal(caption_ids(m, one, n, compile=True), reference)
     jobs = {'teaching, recompute': lambda: caption_ids(teaching, one, n, use_cache=False),
             'KV cache, uncompiled': lambda: caption_ids(model, one, n),
             'compiled, guards every step': guards_every_step(lambda: caption_ids(first, one, n, compile=True)),
             'compiled, guards once': lambda: caption_ids(guards_once, one, n, compile=True),
             'compiled, guards once, C++ wrapper': lambda: caption_ids(wrapper, one, n, compile=True),
-            'compiled, guards once, C++ wrapper, products as loops (now)': lambda: caption_ids(model, one, n, compile=True)}
+            'compiled, guards once, C++ wrapper, products as loops': lambda: caption_ids(inlined, one, n, compile=True),
+            'the same, layer norms and GELUs stored first (now)': lambda: caption_ids(model, one, n, compile=True)}
     rounds = []
     for r in range(args.runs):
         seconds = time_interleaved(jobs, args.repeats, 1)
