@@ -6,7 +6,7 @@
 __all__ = ['TINY', 'SECTIONS', 'TARGETS', 'machine_info', 'time_interleaved', 'matmul_peak_job', 'bench_examples', 'decode_batch',
            'model_flops', 'torch_dropout', 'bench_training', 'bench_moe_layer', 'bench_ablation', 'caption_ids',
            'bench_captioning', 'bench_data', 'bench_scaling', 'run_benchmarks', 'check_targets', 'merge_runs',
-           'results_table', 'plot_results', 'add_bench_arguments', 'bench_command', 'bench_main',
+           'results_table', 'plot_results', 'add_bench_arguments', 'bench_command', 'bench_main', 'fixed_batch_step',
            'profile_training_step']
 
 # %% ../nbs/10_benchmarks.ipynb #09269451
@@ -550,6 +550,19 @@ def bench_main(argv:list=None, # Command-line arguments; default: `sys.argv[1:]`
     parser = add_bench_arguments(argparse.ArgumentParser(prog='seemore bench', description='Measure the teaching and the fast path.'))
     return bench_command(parser.parse_args(argv))
 
+def fixed_batch_step(config:VLMConfig=None, # Sizes; default: the original's
+                     attention:str='fast', # 'fast' or 'teaching'
+                     batch_size:int=16, # Images per step
+                     caption_len:int=35, # Characters per caption
+                    ) -> callable: # Each call: one `train_step` (forward, backward, AdamW); returns its losses
+    "A seeded model and its optimizer, training on one random batch again and again: a step to profile or to count page faults of, with no data to load."
+    cfg = replace(config or VLMConfig(), attention=attention)
+    tok = build_tokenizer(['abcdefghijklmnopqrstuvwxyz '])
+    torch.manual_seed(0)
+    model = VisionLanguageModel(cfg, tok).train()
+    batch = (torch.randn(batch_size, 3, cfg.img_size, cfg.img_size),) + (torch.randint(4, tok.vocab_size, (batch_size, caption_len + 1)),) * 2
+    return _timed_step(model, make_optimizer(model, TrainConfig()), lambda i: batch)
+
 def profile_training_step(config:VLMConfig=None, # Sizes; default: the original's
                           attention:str='fast', # 'fast' or 'teaching'
                           batch_size:int=16, # Images per step
@@ -559,13 +572,7 @@ def profile_training_step(config:VLMConfig=None, # Sizes; default: the original'
                          ) -> str: # `torch.profiler`'s table of operators, by self CPU time
     "Where the time of a training step goes, operator by operator."
     from torch.profiler import profile
-    cfg = replace(config or VLMConfig(), attention=attention)
-    tok = build_tokenizer(['abcdefghijklmnopqrstuvwxyz '])
-    torch.manual_seed(0)
-    model = VisionLanguageModel(cfg, tok).train()
-    optimizer = make_optimizer(model, TrainConfig())
-    batch = (torch.randn(batch_size, 3, cfg.img_size, cfg.img_size),) + (torch.randint(4, tok.vocab_size, (batch_size, caption_len + 1)),) * 2
-    step = _timed_step(model, optimizer, lambda i: batch)
+    step = fixed_batch_step(config, attention, batch_size, caption_len)
     step()
     with profile() as prof:
         for _ in range(steps): step()

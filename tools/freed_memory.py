@@ -24,24 +24,18 @@ from moe_quality import git_commit  # noqa: E402
 
 CHILD = """
 import ctypes, json, resource, torch
-from seemore.training import make_optimizer, train_step, caption_loss, TrainConfig
-from seemore.vlm import VisionLanguageModel, VLMConfig
-from seemore.tokenizer import CharTokenizer
-from seemore.benchmarks import bench_training
+from seemore.benchmarks import bench_training, fixed_batch_step
 torch.set_num_threads({threads})
 if {keep}:   # glibc's mallopt: blocks under 32 MB from the heap (M_MMAP_THRESHOLD, -3), up to 1 GB of freed heap kept (M_TRIM_THRESHOLD, -1)
     libc = ctypes.CDLL('libc.so.6')
     assert libc.mallopt(-3, 32 << 20) and libc.mallopt(-1, 1 << 30)
-# page faults and kernel time of the dense fast step alone, after two untimed steps
-torch.manual_seed(0); tok = CharTokenizer.from_text('abcdefghijklmnopqrstuvwxyz ')
-model = VisionLanguageModel(VLMConfig(), tok); opt = make_optimizer(model, TrainConfig())
-batch = (torch.randn(16, 3, 96, 96),) + (torch.randint(4, tok.vocab_size, (16, 36)),) * 2
-step = lambda: train_step(model, opt, [(batch, 1.0)], caption_loss, lr=1e-4)
+# page faults and kernel time of the dense fast step alone (the original sizes, batch 16), after two untimed steps
+step = fixed_batch_step()
 step(); step()
 before = resource.getrusage(resource.RUSAGE_SELF)
 for _ in range(5): step()
 after = resource.getrusage(resource.RUSAGE_SELF)
-del model, opt
+del step
 print(json.dumps(dict(page_faults_per_step=(after.ru_minflt - before.ru_minflt) / 5,
                       kernel_ms_per_step=1000 * (after.ru_stime - before.ru_stime) / 5, training=bench_training(rounds={rounds}))))
 """
