@@ -1,6 +1,6 @@
 """Record what each change of the compiled decode step gave, in one process: captioning one image with 100 characters.
 
-Six ways of writing the same caption take turns call by call (`seemore.benchmarks.time_interleaved`), against the
+Eight ways of writing the same caption take turns call by call (`seemore.benchmarks.time_interleaved`), against the
 teaching recompute as in `seemore bench`:
 - the KV cache, uncompiled (`decode_step`);
 - the compiled step as it was first built (`torch.compile`, generated Python calling the kernels), guards checked at every step;
@@ -8,7 +8,10 @@ teaching recompute as in `seemore bench`:
 - the same with a C++ wrapper (`cpp_wrapper`), the products still calling into the BLAS library (`decode_step(loops=False)`);
 - the same with the products written as loops at batch 1 (`matvec`), inductor left to recompute the layer norms and GELUs
   inside them (its default `realize_opcount_threshold`);
-- `compiled_step` as it is now: the same, with those element-wise results stored first (`REALIZE_OPS`).
+- the same, with those element-wise results stored first (`REALIZE_OPS`);
+- `compiled_step` as it is now: at batch 1 on the CPU, that step exported and compiled ahead of time by AOTInductor
+  (`AheadOfTimeStep`), a shared library called without torch.compile's Python wrappers.
+The torch.compile rows are timed with `AHEAD_OF_TIME_UP_TO` set to 0 while they run.
 All of them are checked to write the same ids first. The machine is shared, so each of `--runs` rounds is reported
 and the medians are recorded. From the repository root, with nothing else running:
 
@@ -22,6 +25,7 @@ import torch
 from seemore.vlm import VisionLanguageModel, VLMConfig
 from seemore.data import build_tokenizer
 from seemore.benchmarks import caption_ids, time_interleaved, machine_info
+import seemore.decoder
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / 'tools'))
@@ -41,7 +45,7 @@ def main():
     torch.manual_seed(0)
     tok = build_tokenizer(['abcdefghijklmnopqrstuvwxyz '])
     model = VisionLanguageModel(cfg, tok).eval()
-    first, guards_once, wrapper, inlined = (copy.deepcopy(model) for _ in range(4))
+    first, guards_once, wrapper, inlined, stored = (copy.deepcopy(model) for _ in range(5))
     for m, options in ((first, {}), (guards_once, {}), (wrapper, {'cpp_wrapper': True})):   # the step with the library's products
         step = functools.partial(m.decoder.decode_step, loops=False)
         m.decoder._compiled_step = torch.compile(step, dynamic=False, fullgraph=True, options=options)
@@ -49,6 +53,13 @@ def main():
     teaching = model.with_attention('teaching').eval()
     one = torch.randn(1, 3, cfg.img_size, cfg.img_size)
     stance = torch.compiler.set_stance
+
+    def through_torch_compile(job):   # generate's step at batch 1 from torch.compile, not AOTInductor
+        def run():
+            seemore.decoder.AHEAD_OF_TIME_UP_TO = 0
+            try: return job()
+            finally: seemore.decoder.AHEAD_OF_TIME_UP_TO = 1
+        return run
 
     def guards_every_step(job):   # generate's switch to unchecked guards after the first step, turned off
         def run():
@@ -59,14 +70,15 @@ def main():
 
     n = args.new_tokens
     reference = caption_ids(model, one, n)
-    for m in (model, first, guards_once, wrapper, inlined): assert torch.equal(caption_ids(m, one, n, compile=True), reference)
     jobs = {'teaching, recompute': lambda: caption_ids(teaching, one, n, use_cache=False),
             'KV cache, uncompiled': lambda: caption_ids(model, one, n),
-            'compiled, guards every step': guards_every_step(lambda: caption_ids(first, one, n, compile=True)),
-            'compiled, guards once': lambda: caption_ids(guards_once, one, n, compile=True),
-            'compiled, guards once, C++ wrapper': lambda: caption_ids(wrapper, one, n, compile=True),
-            'compiled, guards once, C++ wrapper, products as loops': lambda: caption_ids(inlined, one, n, compile=True),
-            'the same, layer norms and GELUs stored first (now)': lambda: caption_ids(model, one, n, compile=True)}
+            'compiled, guards every step': through_torch_compile(guards_every_step(lambda: caption_ids(first, one, n, compile=True))),
+            'compiled, guards once': through_torch_compile(lambda: caption_ids(guards_once, one, n, compile=True)),
+            'compiled, guards once, C++ wrapper': through_torch_compile(lambda: caption_ids(wrapper, one, n, compile=True)),
+            'compiled, guards once, C++ wrapper, products as loops': through_torch_compile(lambda: caption_ids(inlined, one, n, compile=True)),
+            'the same, layer norms and GELUs stored first': through_torch_compile(lambda: caption_ids(stored, one, n, compile=True)),
+            'ahead of time, AOTInductor (now)': lambda: caption_ids(model, one, n, compile=True)}
+    for name, job in list(jobs.items())[1:]: assert torch.equal(job(), reference), name
     rounds = []
     for r in range(args.runs):
         seconds = time_interleaved(jobs, args.repeats, 1)
