@@ -818,7 +818,8 @@ class CaptionDataset:
                      ) -> torch.Tensor: # (len(idx),) long
         "How many targets of the rows `idx` the loss counts: each caption's ids and `<eos>`, less the characters of swapped words."
         captions, skipped = self.swapped(idx.tolist(), swap, key)
-        return torch.tensor([len(self.tokenizer.encode(c)) + 1 - sum(e - s for s, e in spans) for c, spans in zip(captions, skipped or [()] * len(captions))], dtype=torch.long)
+        return torch.tensor([len(c) + 1 - sum(e - s for s, e in spans)        # one id per character (`encode`), then `<eos>`
+                             for c, spans in zip(captions, skipped or [()] * len(captions))], dtype=torch.long)
 
     def get_batch(self,
                   idx, # Row positions: a list or 1-d tensor of ints
