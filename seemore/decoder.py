@@ -13,8 +13,10 @@ import torch.nn.functional as F
 from fastcore.basics import patch
 from .attention import KVCache, Dropout, causal_mask
 from .vit import Block, MLP
-import contextlib, tempfile, warnings
+import contextlib, hashlib, os, warnings
+from pathlib import Path
 from types import SimpleNamespace
+from torch._inductor.runtime.cache_dir_utils import cache_dir
 
 # %% ../nbs/05_decoder.ipynb #cf896dc3
 class DecoderLanguageModel(nn.Module):
@@ -133,15 +135,20 @@ class AheadOfTimeStep:
                 pos:torch.Tensor, # (1,) long position
                 caches:list, # The filled `KVCache`s of the caption being written
                ): # The loaded library (an `AOTIModelPackageLoader`), its weights loaded
-        "Export `decode_step` for these shapes, compile it with AOTInductor and load the library."
-        step = _StepModule(self.decoder)
-        with warnings.catch_warnings(), tempfile.TemporaryDirectory() as tmp:
+        "Export `decode_step` for these shapes, compile it with AOTInductor (or find it compiled in inductor's cache directory) and load the library."
+        options = {'realize_opcount_threshold': REALIZE_OPS, 'memory_planning': True,   # one allocation for all of a step's buffers
+                   'aot_inductor.package_constants_in_so': False}                      # the weights stay where they are
+        with warnings.catch_warnings():
             warnings.filterwarnings('ignore', '.*isinstance\\(treespec, LeafSpec\\)', FutureWarning)   # torch's own, from inside `export`
-            program = torch.export.export(step, (tokens, pos, *(t for c in caches for t in (c.k, c.v))))   # traced on fake tensors: caches untouched
-            path = torch._inductor.aoti_compile_and_package(program, package_path=f'{tmp}/step.pt2', inductor_configs={
-                'realize_opcount_threshold': REALIZE_OPS, 'memory_planning': True,    # one allocation for all of a step's buffers
-                'aot_inductor.package_constants_in_so': False})                      # the weights stay where they are
-            library = torch._inductor.aoti_load_package(path).loader
+            program = torch.export.export(_StepModule(self.decoder), (tokens, pos, *(t for c in caches for t in (c.k, c.v))))   # traced on fake tensors
+            # the library holds no weights, so any decoder of these shapes can load it: the graph (shapes included), torch and the options name it
+            key = hashlib.sha256(f'{program}{torch.__version__}{sorted(options.items())}'.encode()).hexdigest()[:24]
+            path = Path(cache_dir()) / 'seemore' / f'decode-step-{key}.pt2'
+            if not path.exists():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                written = torch._inductor.aoti_compile_and_package(program, package_path=str(path.with_suffix(f'.{os.getpid()}.pt2')), inductor_configs=options)
+                os.replace(written, path)   # whole or not at all, should two processes compile it at once
+            library = torch._inductor.aoti_load_package(str(path)).loader
         self.load_weights(library)
         return library
 
