@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from fastcore.basics import patch
 from .attention import KVCache, Dropout, causal_mask
 from .vit import Block, MLP
-import contextlib, hashlib, os, warnings
+import contextlib, hashlib, os, tempfile, warnings
 from pathlib import Path
 from types import SimpleNamespace
 from torch._inductor.runtime.cache_dir_utils import cache_dir
@@ -119,69 +119,79 @@ def decode_step(self:DecoderLanguageModel,
         x = x + h
     return linear(self.ln_f(x), self.lm_head)
 
-class AheadOfTimeStep:
-    "`decode_step` exported and compiled by AOTInductor into a shared library per batch size, called straight from Python; it reads the decoder's own weights."
-    def __init__(self,
-                 decoder:DecoderLanguageModel, # The decoder whose `decode_step` to compile, without mixture-of-experts layers
-                ): self.decoder, self.libraries = decoder, {}   # (batch size, dtype) → library
-
-    def __call__(self, tokens, pos, caches): # `decode_step`'s arguments and result; the first call for a batch size compiles
-        key = len(tokens), caches[0].k.dtype
-        if key not in self.libraries: self.libraries[key] = self.compile(tokens, pos, caches)
-        return self.libraries[key].boxed_run([tokens, pos, *(t for c in caches for t in (c.k, c.v))])[0]   # boxed: the list is emptied
-
-    def compile(self,
-                tokens:torch.Tensor, # (B,) ids, as for `decode_step`: they give the shapes
-                pos:torch.Tensor, # (1,) long position
-                caches:list, # The filled `KVCache`s of the caption being written
-               ): # The loaded library (an `AOTIModelPackageLoader`), its weights loaded
-        "Export `decode_step` for these shapes, compile it with AOTInductor (or find it compiled in inductor's cache directory) and load the library."
-        options = {'realize_opcount_threshold': REALIZE_OPS, 'memory_planning': True,   # one allocation for all of a step's buffers
-                   'aot_inductor.package_constants_in_so': False}                      # the weights stay where they are
-        with warnings.catch_warnings():
-            warnings.filterwarnings('ignore', '.*isinstance\\(treespec, LeafSpec\\)', FutureWarning)   # torch's own, from inside `export`
-            program = torch.export.export(_StepModule(self.decoder), (tokens, pos, *(t for c in caches for t in (c.k, c.v))))   # traced on fake tensors
-            # the library holds no weights, so any decoder of these shapes can load it: the graph (shapes included), torch and the options name it
-            key = hashlib.sha256(f'{program}{torch.__version__}{sorted(options.items())}'.encode()).hexdigest()[:24]
-            path = Path(cache_dir()) / 'seemore' / f'decode-step-{key}.pt2'
-            if not path.exists():
-                path.parent.mkdir(parents=True, exist_ok=True)
-                written = torch._inductor.aoti_compile_and_package(program, package_path=str(path.with_suffix(f'.{os.getpid()}.pt2')), inductor_configs=options)
-                os.replace(written, path)   # whole or not at all, should two processes compile it at once
-            library = torch._inductor.aoti_load_package(str(path)).loader
-        self.load_weights(library)
-        return library
-
-    def load_weights(self,
-                     library=None, # One library; None: all of them
-                    ):
-        "Point the libraries at the decoder's current parameters and buffers (no copy: updates in place are seen; call again if tensors are replaced)."
-        step = _StepModule(self.decoder)   # the names the library knows its weights by: 'decoder.blocks.0.ln1.weight', ...
-        tensors = {**dict(step.named_parameters(remove_duplicate=False)), **dict(step.named_buffers(remove_duplicate=False))}
-        for lib in [library] if library else self.libraries.values():
-            lib.load_constants({name: tensors[name] for name in lib.get_constant_fqns()}, False, True, True, False)   # folding, full, user-managed, copy
-
-    def __getstate__(self): return dict(decoder=self.decoder, libraries={})   # a copied model compiles again
+def _step_inputs(tokens, pos, caches) -> list: return [tokens.contiguous(), pos, *(t for c in caches for t in (c.k, c.v))]   # k0, v0, k1, v1, ...
 
 class _StepModule(nn.Module):
-    "`decode_step` with the caches as flat tensor arguments (k0, v0, k1, v1, ...), the form `torch.export` traces."
+    "`decode_step` with the caches as flat tensor arguments (`_step_inputs`), the form `torch.export` traces."
     def __init__(self, decoder): super().__init__(); self.decoder = decoder
     def forward(self, tokens, pos, *kv):
         caches = [SimpleNamespace(k=k, v=v) for k, v in zip(kv[::2], kv[1::2])]
         return self.decoder.decode_step(tokens, pos, caches, loops=len(tokens) <= LOOPS_UP_TO)
 
+class AheadOfTimeStep:
+    "`decode_step` exported and compiled by AOTInductor into a shared library called straight from Python; one library per batch size and layout of the weights."
+    def __init__(self,
+                 decoder:DecoderLanguageModel, # The decoder whose `decode_step` to compile, without mixture-of-experts layers
+                ): self.decoder, self.libraries = decoder, {}   # `for_caption`'s key → library
+
+    def weights(self) -> dict: # name → tensor
+        "The decoder's parameters and buffers, by the names the library knows them ('decoder.blocks.0.ln1.weight', ...)."
+        step = _StepModule(self.decoder)
+        return {**dict(step.named_parameters(remove_duplicate=False)), **dict(step.named_buffers(remove_duplicate=False))}
+
+    def for_caption(self,
+                    batch_size:int, # Sequences per step
+                   ): # The step for one caption: `decode_step`'s arguments and result
+        "The library for this batch size and these weights' shapes, dtypes and strides (compiled at the first step), the weights copied into it."
+        weights = {name: t if t.untyped_storage().nbytes() == t.nbytes else t.clone()   # a view: only its own elements are copied
+                   for name, t in self.weights().items()}   # copied at every caption: an optimizer's updates and replaced tensors are both seen
+        key = batch_size, self.decoder.training, tuple((name, t.shape, t.dtype, t.stride()) for name, t in weights.items())
+        library = self.libraries.get(key)
+        if library is not None: library.load_constants(weights, use_inactive=False, check_full_update=True)
+        def step(tokens, pos, caches):
+            nonlocal library
+            if library is None: library = self.libraries[key] = self.build(tokens, pos, caches, weights)
+            return library.boxed_run(_step_inputs(tokens, pos, caches))[0]   # boxed: the list is emptied
+        return step
+
+    def build(self,
+              tokens:torch.Tensor, # (B,) ids, as for `decode_step`: they give the shapes
+              pos:torch.Tensor, # (1,) long position
+              caches:list, # The filled `KVCache`s of the caption being written
+              weights:dict, # `weights()`, copied into the library
+             ): # The loaded library (an `AOTIModelPackageLoader`)
+        "Export `decode_step` for these shapes and compile it with AOTInductor, or load it compiled from inductor's cache directory."
+        options = {'realize_opcount_threshold': REALIZE_OPS, 'memory_planning': True,   # one allocation for all of a step's buffers
+                   'aot_inductor.package_constants_in_so': False}                      # the weights are copied in at every caption
+        with warnings.catch_warnings():
+            warnings.filterwarnings('ignore', '.*isinstance\\(treespec, LeafSpec\\)', FutureWarning)   # torch's own, from inside export and AOTInductor
+            program = torch.export.export(_StepModule(self.decoder), tuple(_step_inputs(tokens, pos, caches)))   # traced on fake tensors
+            # no weights inside, so any decoder of these sizes can load it; named by its graph (shapes and strides), the CPU, torch and the options
+            graph = program.graph_module.print_readable(print_output=False, include_stride=True, include_device=True)
+            graph = '\n'.join(line for line in graph.splitlines() if not line.strip().startswith('#'))   # not where the code that made it lives
+            name = hashlib.sha256(f'{graph}{torch.backends.cpu.get_cpu_capability()}{torch.__version__}{sorted(options.items())}'.encode()).hexdigest()[:24]
+            path = Path(cache_dir()) / 'seemore' / f'decode-step-{name}.pt2'
+            if not path.exists():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                handle, part = tempfile.mkstemp(suffix='.pt2', dir=path.parent); os.close(handle)
+                os.replace(torch._inductor.aoti_compile_and_package(program, package_path=part, inductor_configs=options), path)   # whole or not at all
+            library = torch._inductor.aoti_load_package(str(path)).loader
+        library.load_constants(weights, use_inactive=False, check_full_update=True)   # copied: the library keeps no hold on the decoder's tensors
+        return library
+
+    def __getstate__(self): return dict(decoder=self.decoder, libraries={})   # a copied model loads its own libraries
+
 def compiled_step(decoder:DecoderLanguageModel, # The decoder whose `decode_step` to compile
                   batch_size:int=None, # Sequences per step; up to `AHEAD_OF_TIME_UP_TO` on the CPU: `AheadOfTimeStep`
                  ): # `decoder.decode_step` compiled (made once per decoder; compiled again for a new batch size)
-    "`decode_step` as one compiled graph, kept on the decoder so that every caption after the first reuses it; uncompiled for seeMoE blocks."
+    "`decode_step` as one compiled graph, kept on the decoder so that every caption after the first reuses it: `AheadOfTimeStep` for one sequence on the CPU, `torch.compile` otherwise; uncompiled for seeMoE blocks."
     if not all(isinstance(block.mlp, MLP) for block in decoder.blocks):   # a router's choices set the experts' batch sizes: shapes that depend on the data
         warnings.warn('compile: the decoder has mixture-of-experts layers, whose shapes depend on the routing; decoding without compiling')
         return decoder.decode_step
     on_cpu = decoder.lm_head.weight.device.type == 'cpu'
     if on_cpu and batch_size is not None and batch_size <= AHEAD_OF_TIME_UP_TO:   # calling torch.compile's function would cost as much as the step
         if getattr(decoder, '_ahead_of_time', None) is None: decoder._ahead_of_time = AheadOfTimeStep(decoder)
-        decoder._ahead_of_time.load_weights()   # parameters replaced since the last caption (e.g. `load_state_dict(assign=True)`) are read, not freed memory
-        return decoder._ahead_of_time
+        return decoder._ahead_of_time.for_caption(batch_size)
     if getattr(decoder, '_compiled_step', None) is None:   # a C++ wrapper calls the CPU kernels instead of Python code
         decoder._compiled_step = torch.compile(decoder.decode_step, dynamic=False, fullgraph=True, options={'cpp_wrapper': on_cpu, 'realize_opcount_threshold': REALIZE_OPS})
     return decoder._compiled_step

@@ -18,7 +18,7 @@ and the medians are recorded. From the repository root, with nothing else runnin
     python tools/decode_steps.py                       # writes nbs/benchmarks/decode-steps-cpu.json
     python tools/decode_steps.py --runs 1 --repeats 1 --out /tmp/d.json   # a smoke test
 """
-import argparse, contextlib, copy, functools, json, statistics, sys
+import argparse, contextlib, copy, functools, json, statistics, sys, unittest.mock
 from dataclasses import replace
 from pathlib import Path
 import torch
@@ -56,9 +56,7 @@ def main():
 
     def through_torch_compile(job):   # generate's step at batch 1 from torch.compile, not AOTInductor
         def run():
-            seemore.decoder.AHEAD_OF_TIME_UP_TO = 0
-            try: return job()
-            finally: seemore.decoder.AHEAD_OF_TIME_UP_TO = 1
+            with unittest.mock.patch.object(seemore.decoder, 'AHEAD_OF_TIME_UP_TO', 0): return job()
         return run
 
     def guards_every_step(job):   # generate's switch to unchecked guards after the first step, turned off
