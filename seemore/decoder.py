@@ -185,15 +185,16 @@ def compiled_step(decoder:DecoderLanguageModel, # The decoder whose `decode_step
                   batch_size:int=None, # Sequences per step; up to `AHEAD_OF_TIME_UP_TO` on the CPU: `AheadOfTimeStep`
                  ): # `decoder.decode_step` compiled (made once per decoder; compiled again for a new batch size)
     "`decode_step` as one compiled graph, kept on the decoder so that every caption after the first reuses it: `AheadOfTimeStep` for one sequence on the CPU, `torch.compile` otherwise; uncompiled for seeMoE blocks."
-    if not all(isinstance(block.mlp, MLP) for block in decoder.blocks):   # a router's choices set the experts' batch sizes: shapes that depend on the data
-        warnings.warn('compile: the decoder has mixture-of-experts layers, whose shapes depend on the routing; decoding without compiling')
-        return decoder.decode_step
-    on_cpu = decoder.lm_head.weight.device.type == 'cpu'
-    if on_cpu and batch_size is not None and batch_size <= AHEAD_OF_TIME_UP_TO:   # calling torch.compile's function would cost as much as the step
+    dense, on_cpu = all(isinstance(block.mlp, MLP) for block in decoder.blocks), decoder.lm_head.weight.device.type == 'cpu'
+    if dense and on_cpu and batch_size is not None and batch_size <= AHEAD_OF_TIME_UP_TO:   # calling torch.compile's function would cost as much as the step
         if getattr(decoder, '_ahead_of_time', None) is None: decoder._ahead_of_time = AheadOfTimeStep(decoder)
         return decoder._ahead_of_time.for_caption(batch_size)
-    if getattr(decoder, '_compiled_step', None) is None:   # a C++ wrapper calls the CPU kernels instead of Python code
-        decoder._compiled_step = torch.compile(decoder.decode_step, dynamic=False, fullgraph=True, options={'cpp_wrapper': on_cpu, 'realize_opcount_threshold': REALIZE_OPS})
+    if getattr(decoder, '_compiled_step', None) is None:
+        if dense:   # a C++ wrapper calls the CPU kernels instead of Python code
+            decoder._compiled_step = torch.compile(decoder.decode_step, dynamic=False, fullgraph=True, options={'cpp_wrapper': on_cpu, 'realize_opcount_threshold': REALIZE_OPS})
+        else:   # a router's choices set the experts' batch sizes: shapes that depend on the data, which one fixed graph cannot hold
+            warnings.warn('compile: the decoder has mixture-of-experts layers, whose shapes depend on the routing; decoding without compiling')
+            decoder._compiled_step = decoder.decode_step
     return decoder._compiled_step
 
 # %% ../nbs/05_decoder.ipynb #841384d6
