@@ -273,8 +273,10 @@ def bench_captioning(config:VLMConfig=None, # Sizes; `block_size` is raised to f
         jobs['fast, compiled step'] = lambda: caption_ids(fast, one, new_tokens, compile=True)
         jobs['batch, compiled'] = lambda: caption_ids(fast, many, new_tokens, compile=True)
         started = time.perf_counter()
-        for x in (one, many): assert torch.equal(caption_ids(fast, x, new_tokens, compile=True), caption_ids(fast, x, new_tokens))   # compiles, and checks
+        # compiles, and compares: the same ids in float32; under CUDA's bf16 autocast fused kernels round differently, so the share that agrees
+        agree = [(caption_ids(fast, x, new_tokens, compile=True) == caption_ids(fast, x, new_tokens)).float().mean().item() for x in (one, many)]
         compile_s = time.perf_counter() - started
+        if device.type != 'cuda': assert agree == [1.0, 1.0], agree
     assert caption_ids(fast, one, new_tokens).shape == (1, new_tokens)
     seconds = time_interleaved(jobs, rounds, warmup, device)
     batch, batch_compiled = seconds.pop('batch'), seconds.pop('batch, compiled', None)
@@ -284,7 +286,8 @@ def bench_captioning(config:VLMConfig=None, # Sizes; `block_size` is raised to f
                 batch_size=batch_size, captions_per_s=batch_size / batch, chars_per_s=batch_size * new_tokens / batch,
                 **(dict(compiled_vs_teaching_recompute=seconds['teaching, recompute'] / seconds['fast, compiled step'],
                         compiled_ms_per_char=1000 * seconds['fast, compiled step'] / new_tokens,
-                        captions_per_s_compiled=batch_size / batch_compiled, compile_s=compile_s) if compile else {}))
+                        captions_per_s_compiled=batch_size / batch_compiled, compile_s=compile_s,
+                        compiled_ids_agree=dict(zip(('batch 1', f'batch {batch_size}'), agree))) if compile else {}))
 
 # %% ../nbs/10_benchmarks.ipynb #9c35ce25
 def bench_data(config:VLMConfig=None, # Sizes: `img_size`
@@ -444,7 +447,7 @@ def results_table(results:dict, # What `run_benchmarks` or `merge_runs` returned
                + (f', median of {runs} runs.' if runs > 1 else '.'))
     if 'training' in results:
         t = results['training']
-        rows = [[name, f"{r['step_ms']:.0f}", f"{r['samples_per_s']:.1f}", f"{r['gflops_per_step']:.1f}", f"{100 * r['mfu']:.0f}%"]
+        rows = [[name, f"{r['step_ms']:.0f}", f"{r['samples_per_s']:.1f}", f"{r['gflops_per_step']:.1f}", f"{100 * r['mfu']:.2g}%"]
                 for name, r in t['models'].items()]
         out.append(f"**Training** (batch {t['batch_size']}, {t['caption_len']}-character captions; MFU against a "
                    f"{t['peak_dtype']} matmul peak of {1000 * t['peak_tflops']:.0f} GFLOP/s measured alongside)\n\n"
@@ -470,7 +473,9 @@ def results_table(results:dict, # What `run_benchmarks` or `merge_runs` returned
                    f"{c['cached_vs_fast_recompute']:.1f}× the fast recompute. Batch {c['batch_size']}: "
                    f"{c['captions_per_s']:.1f} captions/s ({c['chars_per_s']:.0f} characters/s)."
                    + (f" Compiled decode step: {c['compiled_ms_per_char']:.2f} ms per character at batch 1 (the image's encoding included), {c['compiled_vs_teaching_recompute']:.1f}× the teaching "
-                      f"recompute; {c['captions_per_s_compiled']:.1f} captions/s at batch {c['batch_size']}; compiling took {c['compile_s']:.0f} s." if 'compile_s' in c else ''))
+                      f"recompute; {c['captions_per_s_compiled']:.1f} captions/s at batch {c['batch_size']}; compiling took {c['compile_s']:.0f} s." if 'compile_s' in c else '')
+                   + ''.join(f" Compiled and uncompiled ids agreed at {share:.1%} of positions at {name} (bf16 autocast)."
+                             for name, share in c.get('compiled_ids_agree', {}).items() if share < 1))
     if 'data' in results:
         d = results['data']
         ratio = '' if d['loader_vs_training'] is None else (f" = {d['loader_vs_training']:.0f}× what fast dense training consumes "

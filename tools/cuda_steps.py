@@ -1,0 +1,82 @@
+"""On a GPU, at the original sizes: where a training step's time goes (GPU busy time, kernels and host syncs per step, graph breaks), the dense
+training step eager, compiled and compiled with CUDA graphs (`mode='reduce-overhead'`), and a 100-character caption with the one-token step
+eager, compiled without a graph and compiled in a CUDA graph (`CUDAGraphStep`). Run on a machine with a GPU:
+`python tools/cuda_steps.py --out nbs/benchmarks/cuda-h200-steps.json` (about two minutes on an H200; the JSON is rewritten after each part)."""
+import argparse, json, time, statistics, unittest.mock, warnings
+from dataclasses import replace
+from pathlib import Path
+import torch
+from torch.profiler import profile, ProfilerActivity
+import seemore.decoder
+from seemore.vlm import VisionLanguageModel, VLMConfig
+from seemore.data import build_tokenizer
+from seemore.training import TrainConfig, make_optimizer, train_step, caption_loss
+from seemore.distributed import autocast_for
+from seemore.benchmarks import caption_ids, time_interleaved, machine_info
+
+parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+parser.add_argument('--out', default='cuda-steps.json')
+args = parser.parse_args()
+warnings.filterwarnings('ignore')
+dev = torch.device('cuda')
+results = dict(machine=machine_info(dev))
+def save(): Path(args.out).write_text(json.dumps(results, indent=1) + '\n')
+tok = build_tokenizer(['abcdefghijklmnopqrstuvwxyz '])
+B, T = 16, 36
+batch = (torch.randn(B, 3, 96, 96, device=dev),) + (torch.randint(4, tok.vocab_size, (B, T), device=dev),) * 2
+
+def make(moe=False, mode='eager', dropout=0.1):
+    torch.manual_seed(0)
+    model = VisionLanguageModel(replace(VLMConfig(), attention='fast', moe=moe, dropout=dropout), tok).to(dev).train()
+    opt = make_optimizer(model, TrainConfig())
+    m = model if mode == 'eager' else torch.compile(model, mode=mode)
+    return model, lambda: train_step(m, opt, [(batch, 1.0)], caption_loss, lr=1e-4)['loss'].item()
+
+# 1. where a step's time goes: the profiler's GPU time, kernels and host syncs per step; dynamo's graph breaks
+results['profile'] = {}
+for moe in (False, True):
+    for mode in ('eager', 'default'):
+        model, step = make(moe, mode)
+        for _ in range(3): step()
+        times = []
+        for _ in range(15):
+            torch.cuda.synchronize(); t = time.perf_counter(); step(); torch.cuda.synchronize(); times.append(time.perf_counter() - t)
+        with profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA]) as prof:
+            for _ in range(3): step()
+            torch.cuda.synchronize()
+        ev = prof.key_averages()
+        results['profile'][f"{'MoE' if moe else 'dense'}, {'compiled' if mode == 'default' else 'eager'}"] = dict(
+            step_ms=1000 * statistics.median(times), gpu_busy_ms=sum(e.self_device_time_total for e in ev) / 3 / 1000,
+            kernels_per_step=sum(e.count for e in ev if e.device_type.name == 'CUDA') / 3,
+            host_syncs_per_step=sum(e.count for e in ev if '_local_scalar_dense' in e.key or 'Synchronize' in e.key) / 3)
+    with autocast_for(dev): ex = torch._dynamo.explain(make(moe)[0])(*batch)
+    results['profile'][f"{'MoE' if moe else 'dense'}, graph breaks"] = dict(graphs=ex.graph_count, breaks=ex.graph_break_count,
+                                                                           reasons=sorted({str(r.reason).splitlines()[0][:120] for r in ex.break_reasons}))
+    save()
+
+# 2. the dense training step: eager, compiled, compiled with CUDA graphs (dropout off, so the losses can be compared)
+t0 = time.perf_counter()
+steps = {mode: make(mode=mode, dropout=0.0)[1] for mode in ('eager', 'default', 'reduce-overhead')}
+losses = {mode: [s() for _ in range(6)] for mode, s in steps.items()}
+sec = time_interleaved({m: (lambda s=s: s()) for m, s in steps.items()}, rounds=15, warmup=3, device=dev)
+results['training_step'] = dict(step_ms={m: 1000 * s for m, s in sec.items()}, losses_first_6_steps=losses, compile_s=time.perf_counter() - t0,
+                                note='dense, fast path, original sizes, batch 16, dropout 0, bf16 autocast; medians of 15 interleaved steps')
+save()
+
+# 3. a 100-character caption: the step eager, compiled without a graph, compiled in a CUDA graph; batch 1 and 64
+torch.manual_seed(0)
+model = VisionLanguageModel(replace(VLMConfig(), attention='fast', block_size=101), tok).to(dev).eval()
+one, many = torch.randn(1, 3, 96, 96, device=dev), torch.randn(64, 3, 96, 96, device=dev)
+plain = torch.compile(model.decoder.decode_step, dynamic=False, fullgraph=True, options={'realize_opcount_threshold': 4})
+def compiled_no_graph(decoder, batch_size=None): return lambda t, p, c: plain(t, p, c, loops=False)
+def no_graph(x):
+    with unittest.mock.patch.object(seemore.decoder, 'compiled_step', compiled_no_graph): return caption_ids(model, x, 100, compile=True)
+for x in (one, many): caption_ids(model, x, 100, compile=True); no_graph(x)
+jobs = {'batch 1, eager step': lambda: caption_ids(model, one, 100), 'batch 1, torch.compile step': lambda: no_graph(one),
+        'batch 1, CUDA graph step': lambda: caption_ids(model, one, 100, compile=True),
+        'batch 64, eager step': lambda: caption_ids(model, many, 100), 'batch 64, torch.compile step': lambda: no_graph(many),
+        'batch 64, CUDA graph step': lambda: caption_ids(model, many, 100, compile=True)}
+sec = time_interleaved(jobs, rounds=7, warmup=1, device=dev)
+results['captioning_ms'] = {k: 1000 * s for k, s in sec.items()}
+save()
+print(json.dumps({k: v for k, v in results.items() if k != 'machine'}, indent=1))
