@@ -138,7 +138,7 @@ class AheadOfTimeStep:
     "`decode_step` exported and compiled by AOTInductor into a shared library called straight from Python; one library per batch size and layout of the weights."
     def __init__(self,
                  decoder:DecoderLanguageModel, # The decoder whose `decode_step` to compile, without mixture-of-experts layers
-                ): self.decoder, self.libraries = decoder, {}   # `for_caption`'s key → library
+                ): self.decoder, self.libraries, self.file = decoder, {}, None   # `for_caption`'s key → library; the cache file built or loaded last
 
     def weights(self) -> dict: # name → tensor
         "The decoder's parameters and buffers, by the names the library knows them ('decoder.blocks.0.ln1.weight', ...)."
@@ -175,16 +175,21 @@ class AheadOfTimeStep:
             graph = program.graph_module.print_readable(print_output=False, include_stride=True, include_device=True)
             graph = '\n'.join(line for line in graph.splitlines() if not line.strip().startswith('#'))   # not where the code that made it lives
             name = hashlib.sha256(f'{graph}{torch.backends.cpu.get_cpu_capability()}{torch.__version__}{sorted(options.items())}'.encode()).hexdigest()[:24]
-            path = Path(cache_dir()) / 'seemore' / f'decode-step-{name}.pt2'
-            if not path.exists():
+            self.file = path = Path(cache_dir()) / 'seemore' / f'decode-step-{name}.pt2'
+            def compile_into_cache():
                 path.parent.mkdir(parents=True, exist_ok=True)
                 handle, part = tempfile.mkstemp(suffix='.pt2', dir=path.parent); os.close(handle)
                 os.replace(torch._inductor.aoti_compile_and_package(program, package_path=part, inductor_configs=options), path)   # whole or not at all
-            library = torch._inductor.aoti_load_package(str(path)).loader
+            if not path.exists(): compile_into_cache()
+            try: library = torch._inductor.aoti_load_package(str(path)).loader
+            except Exception as e:   # damaged since it was written (this code replaces files whole): compiled again
+                warnings.warn(f'compile: the compiled step {path} could not be loaded ({type(e).__name__}); compiling it again')
+                compile_into_cache()
+                library = torch._inductor.aoti_load_package(str(path)).loader
         library.load_constants(weights, use_inactive=False, check_full_update=True)   # copied: the library keeps no hold on the decoder's tensors
         return library
 
-    def __getstate__(self): return dict(decoder=self.decoder, libraries={})   # a copied model loads its own libraries
+    def __getstate__(self): return dict(decoder=self.decoder, libraries={}, file=None)   # a copied model loads its own libraries
 
 class CUDAGraphStep:
     "`decode_step` compiled by `torch.compile` and captured as a CUDA graph, replayed as one launch per step; one graph per batch size, mode and autocast dtype."
