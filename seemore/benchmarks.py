@@ -277,6 +277,7 @@ def bench_captioning(config:VLMConfig=None, # Sizes; `block_size` is raised to f
         agree = [(caption_ids(fast, x, new_tokens, compile=True) == caption_ids(fast, x, new_tokens)).float().mean().item() for x in (one, many)]
         compile_s = time.perf_counter() - started
         if device.type != 'cuda': assert agree == [1.0, 1.0], agree
+        else: assert min(agree) >= 0.5, f'the compiled step disagrees with the uncompiled one at most positions: {agree}'   # a rounding flip changes the rest of one caption, not most
     assert caption_ids(fast, one, new_tokens).shape == (1, new_tokens)
     seconds = time_interleaved(jobs, rounds, warmup, device)
     batch, batch_compiled = seconds.pop('batch'), seconds.pop('batch, compiled', None)

@@ -121,7 +121,7 @@ def decode_step(self:DecoderLanguageModel,
 
 def step_weights(decoder:DecoderLanguageModel, # The decoder whose step is compiled
                 ) -> dict: # name → tensor
-    "The parameters and buffers a compiled step reads, by their names under `_StepModule` ('decoder.blocks.0.ln1.weight', ...)."
+    "The parameters and buffers a compiled step reads, by the names the exported step gives them ('decoder.blocks.0.ln1.weight', ...)."
     step = _StepModule(decoder)
     return {**dict(step.named_parameters(remove_duplicate=False)), **dict(step.named_buffers(remove_duplicate=False))}
 
@@ -202,19 +202,21 @@ class CUDAGraphStep:
                    ): # The step for one caption: `decode_step`'s arguments and result (the scores are the graph's own, rewritten by the next step)
         "The graph for this batch size (captured at the first step, again when a weight has moved to other memory); the caption's caches become the graph's at its first step."
         dtype = torch.get_autocast_dtype('cuda') if torch.is_autocast_enabled('cuda') else None
-        key, first = (batch_size, self.decoder.training, dtype), True
+        key, g = (batch_size, self.decoder.training, dtype), None
         weights = tuple((name, t.data_ptr(), t.shape, t.dtype, t.stride()) for name, t in step_weights(self.decoder).items())   # where the graph reads them
         def step(tokens, pos, caches):
-            nonlocal first
-            g = self.graphs.get(key)
-            layout = [(c.k.shape, c.k.dtype) for c in caches]
-            if g is None or g.weights != weights or g.layout != layout: g = self.graphs[key] = self.capture(tokens, pos, caches, weights)
-            if first:   # the prefill wrote the caption's first positions: copied into the graph's caches, which the caption then uses
-                torch._foreach_copy_([t for c in g.caches for t in (c.k, c.v)], [t for c in caches for t in (c.k, c.v)])
-                for c, own in zip(caches, g.caches): c.k, c.v = own.k, own.v
-                first = False
-            g.tokens.copy_(tokens); g.pos.copy_(pos)
-            g.graph.replay()
+            nonlocal g
+            with torch.cuda.device(tokens.device):   # graphs are captured and replayed on the current device's streams
+                if g is None:   # the caption's first step
+                    g = self.graphs.get(key)
+                    if g is None or g.weights != weights or g.layout != [(c.k.shape, c.k.dtype) for c in caches]:
+                        self.graphs = {k: old for k, old in self.graphs.items() if old.weights == weights}   # graphs of moved weights: freed
+                        g = self.graphs[key] = self.capture(tokens, pos, caches, weights)
+                    # the prefill wrote the caption's first positions: copied into the graph's caches, which the caption then uses
+                    torch._foreach_copy_([t for c in g.caches for t in (c.k, c.v)], [t for c in caches for t in (c.k, c.v)])
+                    for c, own in zip(caches, g.caches): c.k, c.v = own.k, own.v
+                g.tokens.copy_(tokens); g.pos.copy_(pos)
+                g.graph.replay()
             return g.scores
         return step
 

@@ -26,7 +26,9 @@ for n in (1, 4):                                                       # float32
 print(f'graphs captured for batches 1 and 4 in {time.perf_counter() - started:.1f} s; same ids as uncompiled')
 assert sorted(k[0] for k in dec._cuda_graphs.graphs) == [1, 4], dec._cuda_graphs.graphs.keys()
 first = dec._cuda_graphs.graphs[(1, False, None)]
-assert torch.equal(ids(visual[:1], True), ids(visual[:1], False)) and dec._cuda_graphs.graphs[(1, False, None)] is first, 'a second caption captured again'
+for i in (1, 2, 0):   # other images through the same graph: each caption's prefill must reach the graph's caches
+    assert torch.equal(ids(visual[i:i + 1], True), ids(visual[i:i + 1], False)), f'image {i}: ids differ in a later caption'
+assert dec._cuda_graphs.graphs[(1, False, None)] is first, 'a later caption captured again'
 reference = ids(visual[:1], False)
 with torch.no_grad():
     dec.lm_head.bias[reference[0, 5]] += 100.0                       # in place, as an optimizer does: the graph reads the same memory
@@ -48,6 +50,7 @@ print('sampling: same ids')
 with autocast_for(dev):                                              # bf16: fused kernels round differently, so count the agreement
     agree = (ids(visual, True) == ids(visual, False)).float().mean().item()
 print(f'bf16 autocast: {agree:.0%} of ids agree with the uncompiled step')
+assert agree >= 0.9 and (4, False, torch.bfloat16) in dec._cuda_graphs.graphs, 'bf16: a graph of its own, and mostly the same ids'
 twin = copy.deepcopy(dec)
 assert twin._cuda_graphs.graphs == {} and torch.equal(twin.generate(visual[:1], tok.bos_id, never, max_new_tokens=30, compile=True), reference)
 print('a deep copy captures its own graph')
@@ -63,4 +66,5 @@ model.eval()
 with autocast_for(dev):
     caps = model.generate(batch[0][:2], 20, compile=True), model.generate(batch[0][:2], 20)
 print('VLM captions, compiled and not:', [tok.decode(r) for r in caps[0]], [tok.decode(r) for r in caps[1]])
+assert (caps[0] == caps[1]).float().mean() >= 0.9, 'VLM captions: compiled and uncompiled mostly differ'
 print('ALL CUDA CHECKS PASSED')
