@@ -6,7 +6,7 @@
 __all__ = ['caption_words', 'grounding_report', 'visual_probe', 'contrastive_captions', 'expert_choices']
 
 # %% ../nbs/09a_grounding.ipynb #60ad9ec8
-import collections, contextlib
+import collections, contextlib, functools
 import torch
 from .data import CaptionDataset, read_captioned_images
 from .tokenizer import spelling
@@ -25,9 +25,12 @@ def caption_words(caption:str, # A scene caption, e.g. 'a small red circle at th
                   look:SceneLook=DEFAULT_LOOK, # The look whose wording made the caption
                  ) -> dict: # `size`, `colour`, `shape` and `position` words, in the caption's order ('' where the caption is too short)
     "The words of a scene caption, by what they describe."
-    w, slots = caption.split(), look.caption.split()
-    at = {slot[1:-1]: i for i, slot in enumerate(slots) if slot in ('{size}', '{colour}', '{shape}', '{position}')}
-    return {kind: ' '.join(w[i:]) if kind == 'position' else (w[i] if len(w) > i else '') for kind, i in at.items()}
+    w = caption.split()
+    return {kind: ' '.join(w[i:]) if kind == 'position' else (w[i] if len(w) > i else '') for kind, i in _word_slots(look.caption).items()}
+
+@functools.lru_cache
+def _word_slots(wording:str) -> dict: # kind → index of its word: a look's wording, read once
+    return {slot[1:-1]: i for i, slot in enumerate(wording.split()) if slot in ('{size}', '{colour}', '{shape}', '{position}')}
 
 # %% ../nbs/09a_grounding.ipynb #78649dcd
 def grounding_report(model:VisionLanguageModel, # A trained model
