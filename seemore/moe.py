@@ -117,7 +117,8 @@ class SparseMoE(nn.Module):
         flat = x.reshape(-1, x.shape[-1])                                   # (N, C): every token on its own
         routing = self.router(flat)
         capacity = self.capacity(flat.shape[0])
-        counts = torch.bincount(routing.indices.flatten(), minlength=self.num_experts)   # assignments per expert
+        assigned = routing.indices.flatten()
+        counts = torch.zeros(self.num_experts, dtype=torch.long, device=assigned.device).scatter_add_(0, assigned, torch.ones_like(assigned))   # assignments per expert
         if self.dispatch == 'grouped': out = self.dispatch_grouped(flat, routing, counts, capacity)
         else: out = self.dispatch_masked(flat, routing, capacity)
         self.aux = self.aux_losses(routing, counts, capacity)
