@@ -125,6 +125,11 @@ def step_weights(decoder:DecoderLanguageModel, # The decoder whose step is compi
     step = _StepModule(decoder)
     return {**dict(step.named_parameters(remove_duplicate=False)), **dict(step.named_buffers(remove_duplicate=False))}
 
+def _compiled_step_function(decoder, **options): # `decode_step` through `torch.compile`: one fixed graph, element-wise results stored (`REALIZE_OPS`)
+    return torch.compile(decoder.decode_step, dynamic=False, fullgraph=True, options={'realize_opcount_threshold': REALIZE_OPS, **options})
+
+def _layout(caches) -> list: return [(c.k.shape, c.k.dtype) for c in caches]
+
 def _step_inputs(tokens, pos, caches) -> list: return [tokens.contiguous(), pos, *(t for c in caches for t in (c.k, c.v))]   # k0, v0, k1, v1, ...
 
 class _StepModule(nn.Module):
@@ -140,16 +145,12 @@ class AheadOfTimeStep:
                  decoder:DecoderLanguageModel, # The decoder whose `decode_step` to compile, without mixture-of-experts layers
                 ): self.decoder, self.libraries, self.file = decoder, {}, None   # `for_caption`'s key → library; the cache file built or loaded last
 
-    def weights(self) -> dict: # name → tensor
-        "The decoder's parameters and buffers, by the names the library knows them ('decoder.blocks.0.ln1.weight', ...)."
-        return step_weights(self.decoder)
-
     def for_caption(self,
                     batch_size:int, # Sequences per step
                    ): # The step for one caption: `decode_step`'s arguments and result
         "The library for this batch size and these weights' shapes, dtypes and strides (compiled at the first step), the weights copied into it."
         weights = {name: t if t.untyped_storage().nbytes() == t.nbytes else t.clone()   # a view: only its own elements are copied
-                   for name, t in self.weights().items()}   # copied at every caption: an optimizer's updates and replaced tensors are both seen
+                   for name, t in step_weights(self.decoder).items()}   # copied at every caption: an optimizer's updates and replaced tensors are both seen
         key = batch_size, self.decoder.training, tuple((name, t.shape, t.dtype, t.stride()) for name, t in weights.items())
         library = self.libraries.get(key)
         if library is not None: library.load_constants(weights, use_inactive=False, check_full_update=True)
@@ -209,7 +210,7 @@ class CUDAGraphStep:
             with torch.cuda.device(tokens.device):   # graphs are captured and replayed on the current device's streams
                 if g is None:   # the caption's first step
                     g = self.graphs.get(key)
-                    if g is None or g.weights != weights or g.layout != [(c.k.shape, c.k.dtype) for c in caches]:
+                    if g is None or g.weights != weights or _layout(g.caches) != _layout(caches):
                         self.graphs = {k: old for k, old in self.graphs.items() if old.weights == weights}   # graphs of moved weights: freed
                         g = self.graphs[key] = self.capture(tokens, pos, caches, weights)
                     # the prefill wrote the caption's first positions: copied into the graph's caches, which the caption then uses
@@ -227,9 +228,9 @@ class CUDAGraphStep:
                 weights:tuple, # Where the graph reads each weight (names, addresses, shapes): captured again when they change
                ) -> SimpleNamespace: # The graph and the tensors it reads and writes
         "Compile `decode_step` (the library's products, no loops), run it twice outside the graph (compiling, warming up), then capture one call."
-        g = SimpleNamespace(tokens=tokens.clone(), pos=pos.clone(), weights=weights, layout=[(c.k.shape, c.k.dtype) for c in caches],
-                            caches=[SimpleNamespace(k=c.k.clone(), v=c.v.clone()) for c in caches], graph=torch.cuda.CUDAGraph())
-        compiled = torch.compile(self.decoder.decode_step, dynamic=False, fullgraph=True, options={'realize_opcount_threshold': REALIZE_OPS})
+        g = SimpleNamespace(tokens=tokens.clone(), pos=pos.clone(), weights=weights, graph=torch.cuda.CUDAGraph(),
+                            caches=[SimpleNamespace(k=c.k.clone(), v=c.v.clone()) for c in caches])
+        compiled = _compiled_step_function(self.decoder)
         side = torch.cuda.Stream(tokens.device)
         side.wait_stream(torch.cuda.current_stream(tokens.device))
         with torch.cuda.stream(side):
@@ -245,16 +246,15 @@ def compiled_step(decoder:DecoderLanguageModel, # The decoder whose `decode_step
                  ): # `decoder.decode_step` compiled (made once per decoder; compiled again for a new batch size)
     "`decode_step` as one compiled graph, kept on the decoder so that every caption after the first reuses it: `AheadOfTimeStep` for one sequence on the CPU, `CUDAGraphStep` on CUDA, `torch.compile` otherwise; uncompiled for seeMoE blocks."
     dense, device = all(isinstance(block.mlp, MLP) for block in decoder.blocks), decoder.lm_head.weight.device.type
-    on_cpu = device == 'cpu'
     if dense and device == 'cuda' and batch_size is not None:   # launching a step's kernels one by one from Python would cost more than running them
         if getattr(decoder, '_cuda_graphs', None) is None: decoder._cuda_graphs = CUDAGraphStep(decoder)
         return decoder._cuda_graphs.for_caption(batch_size)
-    if dense and on_cpu and batch_size is not None and batch_size <= AHEAD_OF_TIME_UP_TO:   # calling torch.compile's function would cost as much as the step
+    if dense and device == 'cpu' and batch_size is not None and batch_size <= AHEAD_OF_TIME_UP_TO:   # calling torch.compile's function would cost as much as the step
         if getattr(decoder, '_ahead_of_time', None) is None: decoder._ahead_of_time = AheadOfTimeStep(decoder)
         return decoder._ahead_of_time.for_caption(batch_size)
     if getattr(decoder, '_compiled_step', None) is None:
         if dense:   # a C++ wrapper calls the CPU kernels instead of Python code
-            decoder._compiled_step = torch.compile(decoder.decode_step, dynamic=False, fullgraph=True, options={'cpp_wrapper': on_cpu, 'realize_opcount_threshold': REALIZE_OPS})
+            decoder._compiled_step = _compiled_step_function(decoder, cpp_wrapper=device == 'cpu')
         else:   # a router's choices set the experts' batch sizes: shapes that depend on the data, which one fixed graph cannot hold
             warnings.warn('compile: the decoder has mixture-of-experts layers, whose shapes depend on the routing; decoding without compiling')
             decoder._compiled_step = decoder.decode_step
