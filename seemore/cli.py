@@ -30,7 +30,7 @@ def _add_dataclass_options(parser, cls, defaults, skip=()):
     for f in fields(cls):
         if f.name in skip: continue
         flag, default = '--' + f.name.replace('_', '-'), getattr(defaults, f.name)
-        help = f"{docs.get(f.name) or ''} (default: {default})"
+        help = f"{docs.get(f.name) or ''} (default: {default})".replace('%', '%%')   # argparse formats help strings with %
         if f.type in (bool, 'bool'): parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help=help)
         elif f.name == 'freeze': parser.add_argument(flag, nargs='+', choices=['vision', 'projector', 'decoder'], default=None, help=help)
         elif f.name in CHOICES: parser.add_argument(flag, choices=CHOICES[f.name], default=None, help=help)

@@ -65,9 +65,10 @@ def wrap_ddp(model:torch.nn.Module, # The model, on this process's device
     return DistributedDataParallel(model, device_ids=[device] if device.type == 'cuda' else None,
                                    find_unused_parameters=bool(moe_layers(model)))
 
-def unwrap(model:torch.nn.Module, # A model, or a `DistributedDataParallel` wrapping one
+def unwrap(model:torch.nn.Module, # A model, or a `DistributedDataParallel` and/or `torch.compile` wrapper of one
           ) -> torch.nn.Module:
-    "The model inside a `DistributedDataParallel` wrapper (or the model itself)."
+    "The model inside `torch.compile`'s and `DistributedDataParallel`'s wrappers (or the model itself)."
+    model = getattr(model, '_orig_mod', model)                               # torch.compile's `OptimizedModule`
     return model.module if isinstance(model, DistributedDataParallel) else model
 
 def all_reduce_sum(tensor:torch.Tensor, # Any tensor, on this process's device

@@ -142,9 +142,12 @@ def aux_losses(self:SparseMoE,
 def _grouped_mm_works(x:torch.Tensor, # The sorted expert inputs
                      ) -> bool:
     "Does `torch._grouped_mm` run as one fused kernel (no host sync) on `x`'s device, in the dtype autocast gives it? CUDA, bf16, Hopper-class."
-    dtype = torch.get_autocast_dtype('cuda') if torch.is_autocast_enabled('cuda') else x.dtype
-    return (hasattr(torch, '_grouped_mm') and x.device.type == 'cuda' and dtype == torch.bfloat16
-            and torch.cuda.get_device_capability(x.device) >= (9, 0))
+    return _grouped_mm_runs(x.device, torch.get_autocast_dtype('cuda') if torch.is_autocast_enabled('cuda') else x.dtype)
+
+def _grouped_mm_runs(device:torch.device, dtype:torch.dtype) -> bool:
+    "The same question for a device and a dtype."
+    return (hasattr(torch, '_grouped_mm') and device.type == 'cuda' and dtype == torch.bfloat16
+            and torch.cuda.get_device_capability(device) >= (9, 0))
 
 def grouped_linear(x:torch.Tensor, # Rows sorted by expert, (M, in_features)
                    weight:torch.Tensor, # Every expert's weight, stacked: (num_experts, out_features, in_features)

@@ -1,5 +1,6 @@
 """Checks of the CUDA paths that CI (no GPU) cannot run: the decode step captured as a CUDA graph writes the ids the uncompiled step writes,
-reuses its graph, sees updated and replaced weights; a training step runs under bf16 autocast, compiled. Run on a machine with a GPU:
+reuses its graph, sees updated and replaced weights; a training step runs under bf16 autocast, compiled; `fit` with `compile=True` and
+gradient accumulation gives the eager run's losses. Run on a machine with a GPU:
 `python tools/cuda_checks.py`; it prints what it checked and exits non-zero at the first failure."""
 import copy, sys, time, warnings
 import torch
@@ -67,4 +68,18 @@ with autocast_for(dev):
     caps = model.generate(batch[0][:2], 20, compile=True), model.generate(batch[0][:2], 20)
 print('VLM captions, compiled and not:', [tok.decode(r) for r in caps[0]], [tok.decode(r) for r in caps[1]])
 assert (caps[0] == caps[1]).float().mean() >= 0.9, 'VLM captions: compiled and uncompiled mostly differ'
+# `fit` compiled with 2 micro-batches a step (plain torch.compile: CUDA graphs would overwrite one micro-batch's gradients with the next's)
+import tempfile
+from seemore.data import load_splits
+from seemore.synthetic import default_dataset_path
+from seemore.training import fit, DEFAULT_MODEL
+rows, valid, tok = load_splits(default_dataset_path(), DEFAULT_MODEL.img_size, DEFAULT_MODEL.block_size)
+rows, valid = rows.to(dev), valid.to(dev)
+runs = {}
+for compile in (False, True):
+    torch.manual_seed(0)
+    cfg = TrainConfig(steps=8, batch_size=16, grad_accum=2, log_every=1, eval_every=8, checkpoint_every=8, compile=compile, device='cuda')
+    with tempfile.TemporaryDirectory() as out: runs[compile] = [l for _, l in fit(VisionLanguageModel(DEFAULT_MODEL, tok).to(dev), rows, valid, cfg, out, quiet=True)['train']]
+print('fit with 2 micro-batches a step, eager and compiled:', [round(l, 4) for l in runs[False]], [round(l, 4) for l in runs[True]])
+assert max(abs(a - b) for a, b in zip(*runs.values())) < 0.02, 'gradient accumulation: compiled losses differ'
 print('ALL CUDA CHECKS PASSED')
