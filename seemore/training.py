@@ -162,9 +162,11 @@ def compile_for_training(model:torch.nn.Module, # The model, or its `Distributed
                         ) -> torch.nn.Module: # `torch.compile`'s wrapper of it, sharing its parameters
     "`model` through `torch.compile`, as `fit` trains it when `TrainConfig.compile` is set: with CUDA graphs (`mode='reduce-overhead'`) where they can capture the whole step, plain elsewhere."
     device = next(model.parameters()).device
+    padded = bool(moe_layers(model)) and not _grouped_mm_runs(device, torch.bfloat16 if device.type == 'cuda' else torch.float32)
     graphs = (device.type == 'cuda' and torch.version.hip is None and not isinstance(model, DistributedDataParallel) and grad_accum == 1
-              and (not moe_layers(model) or _grouped_mm_runs(device, torch.bfloat16)))   # seeMoE: only without host syncs
-    return torch.compile(model, mode='reduce-overhead' if graphs else None, dynamic=False)   # a graph per text width: `even_columns` keeps them few
+              and not padded)                                                 # seeMoE's padded blocks read their length from the device
+    return torch.compile(model, mode='reduce-overhead' if graphs else None,
+                         dynamic=None if padded else False)                  # fixed shapes, a graph per text width, but for the block length
 
 # %% ../nbs/08_training.ipynb #4f4d4806
 class TrainingDiverged(RuntimeError):
