@@ -149,10 +149,11 @@ def caption_loss(model:torch.nn.Module, # A `VisionLanguageModel`, or its `Distr
 def even_columns(inputs:tuple, # `(images, tokens, targets)`, as `CaptionDataset.get_batch` gives them
                  pad_id:int, # The tokenizer's padding id
                  most:int, # The widest the text may be: the model's `block_size`
-                 multiple:int=8, # Pad the text to a multiple of this many columns
+                 multiple:int=None, # Pad the text to a multiple of this many columns; default: 8, or ⌈most / 8⌉ past 64 (8 widths at most, dynamo's recompile limit)
                 ) -> tuple: # The same batch, its text padded on the right with `pad_id`
     "Pad a batch's text to a multiple of `multiple` columns (at most `most`), so that a compiled model sees a few shapes instead of one per caption length; the loss skips padding targets (a seeMoE router still routes them)."
     images, tokens, targets = inputs
+    multiple = multiple or max(8, math.ceil(most / 8))
     extra = min(-(-tokens.shape[1] // multiple) * multiple, max(most, tokens.shape[1])) - tokens.shape[1]
     return images, F.pad(tokens, (0, extra), value=pad_id), F.pad(targets, (0, extra), value=pad_id)
 
@@ -162,7 +163,7 @@ def compile_for_training(model:torch.nn.Module, # The model, or its `Distributed
                         ) -> torch.nn.Module: # `torch.compile`'s wrapper of it, sharing its parameters
     "`model` through `torch.compile`, as `fit` trains it when `TrainConfig.compile` is set: with CUDA graphs (`mode='reduce-overhead'`) where they can capture the whole step, plain elsewhere."
     device = next(model.parameters()).device
-    padded = bool(moe_layers(model)) and not _grouped_mm_runs(device, torch.bfloat16 if device.type == 'cuda' else torch.float32)
+    padded = bool(moe_layers(model)) and not _grouped_mm_runs(device, torch.bfloat16)   # bf16: what `autocast_for` gives on CUDA
     graphs = (device.type == 'cuda' and torch.version.hip is None and not isinstance(model, DistributedDataParallel) and grad_accum == 1
               and not padded)                                                 # seeMoE's padded blocks read their length from the device
     return torch.compile(model, mode='reduce-overhead' if graphs else None,
@@ -192,7 +193,6 @@ def fit(model:VisionLanguageModel, # Model to train, in place, on its device
         history, start = json.loads(state['history']), state['step']
     set_frozen(model, cfg.freeze, frozen=cfg.unfreeze_at is None or start < cfg.unfreeze_at)
     wrap = (lambda: compile_for_training(wrap_ddp(model), cfg.grad_accum)) if cfg.compile else (lambda: wrap_ddp(model))
-    block = model.config.block_size; multiple = max(8, math.ceil(block / 8))   # compiled: 8 text widths at most, dynamo's recompile limit
     schedule, trained, window = BatchSchedule(len(train_data), cfg.batch_size, cfg.seed), wrap(), LossWindow()
     deadline = None if cfg.max_minutes is None else time.monotonic() + 60 * cfg.max_minutes
     steps, bar = _progress(range(start, cfg.steps), quiet)
@@ -202,7 +202,7 @@ def fit(model:VisionLanguageModel, # Model to train, in place, on its device
     for step in steps:
         if step == cfg.unfreeze_at: set_frozen(model, cfg.freeze, frozen=False); trained = wrap()
         lr, micro = lr_at(step, cfg), next(batches)
-        if cfg.compile: micro = [(even_columns(inputs, model.tokenizer.pad_id, block, multiple), w) for inputs, w in micro]
+        if cfg.compile: micro = [(even_columns(inputs, model.tokenizer.pad_id, model.config.block_size), w) for inputs, w in micro]
         losses = train_step(trained, optimizer, micro, caption_loss, lr, cfg.grad_clip)
         window.add(losses, schedule.batch_size * cfg.grad_accum)
         done = step + 1
