@@ -17,6 +17,7 @@ import torch
 import torch.distributed as dist
 import torch.nn.functional as F
 from torch.nn.parallel import DistributedDataParallel
+from torch._dynamo.exc import BackendCompilerFailed
 import fastprogress.fastprogress
 from fastprogress.fastprogress import progress_bar, master_bar
 from .vlm import VisionLanguageModel, VLMConfig
@@ -192,7 +193,8 @@ def fit(model:VisionLanguageModel, # Model to train, in place, on its device
         optimizer.load_state_dict(state['optimizer']); set_rng_states(state['rng'])
         history, start = json.loads(state['history']), state['step']
     set_frozen(model, cfg.freeze, frozen=cfg.unfreeze_at is None or start < cfg.unfreeze_at)
-    wrap = (lambda: compile_for_training(wrap_ddp(model), cfg.grad_accum)) if cfg.compile else (lambda: wrap_ddp(model))
+    compiling = cfg.compile                                      # until torch.compile fails on this machine, if it does
+    wrap = lambda: compile_for_training(wrap_ddp(model), cfg.grad_accum) if compiling else wrap_ddp(model)
     schedule, trained, window = BatchSchedule(len(train_data), cfg.batch_size, cfg.seed), wrap(), LossWindow()
     deadline = None if cfg.max_minutes is None else time.monotonic() + 60 * cfg.max_minutes
     steps, bar = _progress(range(start, cfg.steps), quiet)
@@ -202,8 +204,14 @@ def fit(model:VisionLanguageModel, # Model to train, in place, on its device
     for step in steps:
         if step == cfg.unfreeze_at: set_frozen(model, cfg.freeze, frozen=False); trained = wrap()
         lr, micro = lr_at(step, cfg), next(batches)
-        if cfg.compile: micro = [(even_columns(inputs, model.tokenizer.pad_id, model.config.block_size), w) for inputs, w in micro]
-        losses = train_step(trained, optimizer, micro, caption_loss, lr, cfg.grad_clip)
+        if compiling: micro = [(even_columns(inputs, model.tokenizer.pad_id, model.config.block_size), w) for inputs, w in micro]
+        try: losses = train_step(trained, optimizer, micro, caption_loss, lr, cfg.grad_clip)
+        except BackendCompilerFailed as e:                       # e.g. inductor finds no C++ compiler here: train on eagerly
+            warnings.warn(f'torch.compile failed at step {step + 1}, training on without compiling: {str(e).strip().splitlines()[0]}')
+            optimizer.zero_grad(set_to_none=True)                # whatever the failed step accumulated
+            compiling = False
+            trained = wrap()
+            losses = train_step(trained, optimizer, micro, caption_loss, lr, cfg.grad_clip)
         window.add(losses, schedule.batch_size * cfg.grad_accum)
         done = step + 1
         out_of_time = deadline is not None and any_process(time.monotonic() > deadline, model.device)
