@@ -207,7 +207,8 @@ def fit(model:VisionLanguageModel, # Model to train, in place, on its device
         if compiling: micro = [(even_columns(inputs, model.tokenizer.pad_id, model.config.block_size), w) for inputs, w in micro]
         try: losses = train_step(trained, optimizer, micro, caption_loss, lr, cfg.grad_clip)
         except BackendCompilerFailed as e:                       # e.g. inductor finds no C++ compiler here: train on eagerly
-            warnings.warn(f'torch.compile failed at step {step + 1}, training on without compiling: {str(e).strip().splitlines()[0]}')
+            cause = getattr(e, 'inner_exception', None) or e         # what the compiler itself raised
+            warnings.warn(f'torch.compile failed at step {step + 1}, training on without compiling: {type(cause).__name__}: {str(cause).strip().splitlines()[0]}')
             optimizer.zero_grad(set_to_none=True)                # whatever the failed step accumulated
             compiling = False
             trained = wrap()
