@@ -139,10 +139,14 @@ def aux_losses(self:SparseMoE,
                 expert_fraction=fraction, dropped=dropped)
 
 # %% ../nbs/09_moe.ipynb #16370251
+def _product_dtype(x:torch.Tensor) -> torch.dtype:
+    "The dtype a matrix product of `x` runs in here: autocast's for `x`'s device while it is on, `x`'s own otherwise."
+    return torch.get_autocast_dtype(x.device.type) if torch.is_autocast_enabled(x.device.type) else x.dtype
+
 def _grouped_mm_works(x:torch.Tensor, # The sorted expert inputs
                      ) -> bool:
     "Does `torch._grouped_mm` run as one fused kernel (no host sync) on `x`'s device, in the dtype autocast gives it? CUDA, bf16, Hopper-class."
-    return _grouped_mm_runs(x.device, torch.get_autocast_dtype('cuda') if torch.is_autocast_enabled('cuda') else x.dtype)
+    return _grouped_mm_runs(x.device, _product_dtype(x))
 
 def _grouped_mm_runs(device:torch.device, dtype:torch.dtype) -> bool:
     "The same question for a device and a dtype."
@@ -156,9 +160,8 @@ def grouped_linear(x:torch.Tensor, # Rows sorted by expert, (M, in_features)
                    experts:torch.Tensor, # Expert of each row, (M,)
                   ) -> torch.Tensor: # (M, out_features): each block through its own expert's layer
     "Apply expert e's linear layer (`weight[e]`, `bias[e]`) to block e of `x` with one grouped matrix product (`torch._grouped_mm`)."
-    if torch.is_autocast_enabled(x.device.type):                             # `_grouped_mm` has no autocast rule
-        x = x.to(torch.get_autocast_dtype(x.device.type))
-    weight, bias = weight.to(x.dtype), bias.to(x.dtype)
+    dtype = _product_dtype(x)                                                # `_grouped_mm` has no autocast rule: cast by hand
+    x, weight, bias = x.to(dtype), weight.to(dtype), bias.to(dtype)
     offsets = counts.cumsum(0).to(torch.int32)                               # block ends, left on the device
     row_bias = F.one_hot(experts, len(weight)).to(x.dtype) @ bias            # each row's bias (a product, so backward is one too)
     return torch._grouped_mm(x, weight.transpose(1, 2), offs=offsets) + row_bias
@@ -174,7 +177,6 @@ class _BatchedLinear(torch.autograd.Function):
     def backward(ctx, grad):
         x, weight = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad
-        grad = grad.to(x.dtype)
         return (grad.bmm(weight) if need_x else None,                      # (E, L, out) @ (E, out, in)
                 grad.transpose(1, 2).bmm(x) if need_w else None,           # (E, out, L) @ (E, L, in): (E, out, in), as stored
                 grad.sum(1) if need_b else None)
@@ -184,10 +186,8 @@ def batched_linear(x:torch.Tensor, # One block of rows per layer, (E, L, in_feat
                    bias:torch.Tensor, # Their biases, stacked: (E, out_features)
                   ) -> torch.Tensor: # (E, L, out_features): block e through layer e
     "E linear layers at once, `x[e] @ weight[e].T + bias[e]` as one `baddbmm`; like `F.linear`, it returns the weight's gradient in the weight's own layout."
-    if torch.is_autocast_enabled(x.device.type):                             # cast as autocast casts `baddbmm`'s inputs
-        x, weight, bias = (t.to(torch.get_autocast_dtype(x.device.type)) for t in (x, weight, bias))
-    with torch.autocast(x.device.type, enabled=False):
-        return _BatchedLinear.apply(x, weight, bias)
+    dtype = _product_dtype(x)                                                # as autocast casts `baddbmm`'s inputs
+    return _BatchedLinear.apply(x.to(dtype), weight.to(dtype), bias.to(dtype))
 
 def padded_experts(ex:Experts, # The stacked experts
                    x:torch.Tensor, # Rows sorted by expert, (M, n_embd)

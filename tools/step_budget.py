@@ -117,12 +117,12 @@ def main():
     torch.manual_seed(0)
     batch = (torch.randn(16, 3, cfg.img_size, cfg.img_size),) + (torch.randint(4, tok.vocab_size, (16, 36)),) * 2
 
-    def model(c=cfg, edit=lambda m: m):
+    def model(c=cfg, edit=lambda m: m, tokenizer=tok):
         torch.manual_seed(0)
-        return edit(VisionLanguageModel(c, tok).train())
-    def step(c=cfg, edit=lambda m: m, update=True):
-        m = model(c, edit)
-        return _timed_step(m, make_optimizer(m, TrainConfig()) if update else NoUpdate(m), lambda i: batch)
+        return edit(VisionLanguageModel(c, tokenizer).train())
+    def step(c=cfg, edit=lambda m: m, update=True, tokenizer=tok, get_batch=lambda i: batch):
+        m = model(c, edit, tokenizer)
+        return _timed_step(m, make_optimizer(m, TrainConfig()) if update else NoUpdate(m), get_batch)
 
     peak_job, peak_flops = matmul_peak_job(device)
     out = Path(a.out)
@@ -166,9 +166,7 @@ def main():
         _, bench_tok, data, _ = _training_rows(cfg, 16, 35, device)
         def bench_batch(i): return data.get_batch(torch.arange(i % 4 * 16, (i % 4 + 1) * 16))
         def bench_step(c, linear=moe.batched_linear, experts=moe.padded_experts):
-            torch.manual_seed(0)
-            m = VisionLanguageModel(c, bench_tok).train()
-            inner = _timed_step(m, make_optimizer(m, TrainConfig()), bench_batch)
+            inner = step(c, tokenizer=bench_tok, get_batch=bench_batch)
             def run():                                          # with its own version of the experts' products
                 saved = moe.batched_linear, moe.padded_experts
                 moe.batched_linear, moe.padded_experts = linear, experts
